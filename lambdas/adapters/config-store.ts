@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { Journey } from '../../schemas/journey.js';
+import { Tenant } from '../../schemas/tenant.js';
+import { compileJourneys, type PublishedJourneys } from '../core/engine.js';
+import { dynamo } from './aws-clients.js';
+import { env } from './env.js';
+import { TtlCache } from './ttl-cache.js';
+
+/**
+ * Reads and writes the config table: tenants, their write keys and their journeys. Write keys
+ * are stored as SHA-256 hashes: a leaked table does not leak working keys.
+ */
+
+const tenantKey = (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'PROFILE' });
+const writeKeyKey = (writeKey: string) => ({ pk: `WRITEKEY#${hashWriteKey(writeKey)}`, sk: 'WRITEKEY' });
+
+export function hashWriteKey(writeKey: string): string {
+  return createHash('sha256').update(writeKey).digest('hex');
+}
+
+const cacheTtlMs = () => env().CONFIG_CACHE_SECONDS * 1_000;
+let tenantByWriteKey: TtlCache<string | null> | undefined;
+let tenants: TtlCache<Tenant | null> | undefined;
+let journeys: TtlCache<PublishedJourneys> | undefined;
+
+/** The tenant a write key belongs to, or null when the key is unknown. */
+export async function findTenantIdByWriteKey(writeKey: string): Promise<string | null> {
+  tenantByWriteKey ??= new TtlCache(cacheTtlMs());
+  return tenantByWriteKey.getOrLoad(hashWriteKey(writeKey), async () => {
+    const { Item } = await dynamo().send(
+      new GetCommand({ TableName: env().CONFIG_TABLE, Key: writeKeyKey(writeKey) }),
+    );
+    return typeof Item?.tenantId === 'string' ? Item.tenantId : null;
+  });
+}
+
+export async function loadTenant(tenantId: string): Promise<Tenant | null> {
+  tenants ??= new TtlCache(cacheTtlMs());
+  return tenants.getOrLoad(tenantId, async () => {
+    const { Item } = await dynamo().send(
+      new GetCommand({ TableName: env().CONFIG_TABLE, Key: tenantKey(tenantId) }),
+    );
+    return Item === undefined ? null : Tenant.parse(Item.tenant);
+  });
+}
+
+/** A tenant's journeys, compiled, from a warm cache. */
+export async function loadPublishedJourneys(tenantId: string): Promise<PublishedJourneys> {
+  journeys ??= new TtlCache(cacheTtlMs());
+  return journeys.getOrLoad(tenantId, async () => {
+    const items: Journey[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo().send(
+        new QueryCommand({
+          TableName: env().CONFIG_TABLE,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':prefix': 'JOURNEY#' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(Journey.parse(item.journey));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return compileJourneys(items);
+  });
+}
+
+export async function putTenant(tenant: Tenant): Promise<void> {
+  const valid = Tenant.parse(tenant);
+  await dynamo().send(
+    new PutCommand({ TableName: env().CONFIG_TABLE, Item: { ...tenantKey(valid.tenantId), tenant: valid } }),
+  );
+}
+
+export async function putWriteKey(tenantId: string, writeKey: string, createdAt: Date): Promise<void> {
+  await dynamo().send(
+    new PutCommand({
+      TableName: env().CONFIG_TABLE,
+      Item: { ...writeKeyKey(writeKey), tenantId, createdAt: createdAt.toISOString() },
+    }),
+  );
+}
+
+export async function putJourney(tenantId: string, journey: Journey): Promise<void> {
+  const valid = Journey.parse(journey);
+  await dynamo().send(
+    new PutCommand({
+      TableName: env().CONFIG_TABLE,
+      Item: { pk: `TENANT#${tenantId}`, sk: `JOURNEY#${valid.id}`, journey: valid },
+    }),
+  );
+}
+
+/** Tests and the local host seed config and want it seen at once. */
+export function clearConfigCaches(): void {
+  tenantByWriteKey?.clear();
+  tenants?.clear();
+  journeys?.clear();
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { CONFIG_TABLE, CUSTOMERS_TABLE, EVENTS_STREAM } from './table-design.js';
+
+/**
+ * Every setting a function reads, validated once at cold start. Nothing else in the code
+ * reads `process.env`; endpoints are overridden only through the SDK's own variables
+ * (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_KINESIS`).
+ */
+const EnvSchema = z.object({
+  CONFIG_TABLE: z.string().min(1).default(CONFIG_TABLE.defaultName),
+  CUSTOMERS_TABLE: z.string().min(1).default(CUSTOMERS_TABLE.defaultName),
+  EVENTS_STREAM: z.string().min(1).default(EVENTS_STREAM.defaultName),
+  /** How long a tenant's journeys and write keys are cached in a warm function. */
+  CONFIG_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** Webhook delivery attempts before an action is dead-lettered. */
+  DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5_000),
+  /** First retry delay; each later one doubles, with full jitter. */
+  DELIVERY_BACKOFF_BASE_SECONDS: z.coerce.number().min(0).default(30),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  cached ??= EnvSchema.parse(process.env);
+  return cached;
+}
+
+/** Tests and the local host change variables between runs; they call this to read them again. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}

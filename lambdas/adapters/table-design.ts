@@ -1,0 +1,57 @@
+/**
+ * The physical layout of Écoute's DynamoDB tables and Kinesis stream: one description shared
+ * by the CDK stack (lib/), the local provisioning script and the adapters, so that the three
+ * can never disagree about a key name or an index.
+ */
+
+/** Generic key attribute names: every table uses a string partition key and sort key. */
+export const KEY = { partition: 'pk', sort: 'sk' } as const;
+
+/**
+ * Config table: tenants, write keys (stored as SHA-256 hashes) and published journeys.
+ * - tenant profile: pk `TENANT#<tenantId>`, sk `PROFILE`
+ * - write key:      pk `WRITEKEY#<sha256(key)>`, sk `WRITEKEY`
+ * - journey:        pk `TENANT#<tenantId>`, sk `JOURNEY#<journeyId>`
+ */
+export const CONFIG_TABLE = {
+  logicalName: 'ConfigTable',
+  defaultName: 'ecoute-config',
+} as const;
+
+/**
+ * Customers table: per-customer state and the action outbox, under one partition key per
+ * customer (`<tenantId>#<customerId>`), so a customer's whole footprint is one Query away
+ * (export and erasure rely on that).
+ * - state:  sk `STATE`
+ * - action: sk `ACTION#<firedAt ISO>#<actionId>`
+ *
+ * The table's stream (NEW_IMAGE) feeds the dispatcher with newly written actions: the outbox
+ * pattern, so an action is delivered if and only if the state change that produced it was
+ * committed.
+ *
+ * The sparse index `delivery-queue` holds only actions waiting for a delivery retry
+ * (`queue` = `retry#<bucket>`) or dead-lettered after the last attempt (`queue` = `dead`),
+ * ordered by `queuedAt`; the sweeper reads due retries from it without scanning the table.
+ */
+export const CUSTOMERS_TABLE = {
+  logicalName: 'CustomersTable',
+  defaultName: 'ecoute-customers',
+  deliveryQueueIndex: {
+    name: 'delivery-queue',
+    partitionKey: 'queue',
+    sortKey: 'queuedAt',
+  },
+  /** Retries are spread over a few index partitions so that a burst of failures is not one hot key. */
+  retryBuckets: 4,
+  timeToLiveAttribute: 'expiresAt',
+} as const;
+
+export const EVENTS_STREAM = {
+  logicalName: 'EventsStream',
+  defaultName: 'ecoute-events',
+  /** Only used where on-demand capacity does not exist (the local emulators). */
+  localShardCount: 2,
+} as const;
+
+export const retryQueue = (bucket: number): string => `retry#${bucket}`;
+export const DEAD_LETTER_QUEUE = 'dead';

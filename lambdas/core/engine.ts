@@ -1,0 +1,139 @@
+import type { ActionWebhookBody } from '../../schemas/action.js';
+import { type CustomerState, RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
+import type { Journey } from '../../schemas/journey.js';
+import type { CustomerEventRecord } from '../../schemas/stream-record.js';
+import { compileConditions, type EventPredicate } from './conditions.js';
+import { actionIdFor } from './ids.js';
+
+/** A journey ready to run: its trigger compiled once, not interpreted per event. */
+export interface CompiledJourney {
+  journey: Journey;
+  matches: EventPredicate;
+}
+
+/** A tenant's published journeys, indexed by trigger event so an event only meets the journeys it can start. */
+export interface PublishedJourneys {
+  byTriggerEvent: ReadonlyMap<string, readonly CompiledJourney[]>;
+}
+
+/** Compiles a tenant's journeys; paused ones are left out. */
+export function compileJourneys(journeys: readonly Journey[]): PublishedJourneys {
+  const byTriggerEvent = new Map<string, CompiledJourney[]>();
+  for (const journey of journeys) {
+    if (journey.status !== 'published') continue;
+    const compiled = { journey, matches: compileConditions(journey.trigger.conditions) };
+    const list = byTriggerEvent.get(journey.trigger.event) ?? [];
+    list.push(compiled);
+    byTriggerEvent.set(journey.trigger.event, list);
+  }
+  return { byTriggerEvent };
+}
+
+/** One record from the stream, with the position that orders it. */
+export interface SequencedRecord {
+  sequenceNumber: string;
+  record: CustomerEventRecord;
+}
+
+/** An action to record and deliver: everything but its delivery bookkeeping. */
+export type ActionIntent = ActionWebhookBody;
+
+export interface CustomerOutcome {
+  /** The state to write back, or the previous one untouched when nothing was applied. */
+  state: CustomerState;
+  actions: ActionIntent[];
+  applied: number;
+  /** Records already applied before (stream redelivery) or repeated by the sender (same messageId). */
+  duplicates: number;
+}
+
+function emptyState(record: CustomerEventRecord, at: string): CustomerState {
+  return {
+    tenantId: record.tenantId,
+    customerId: record.customerId,
+    version: 0,
+    recentMessageIds: [],
+    eventCount: 0,
+    firstSeenAt: at,
+    lastSeenAt: at,
+    journeys: {},
+  };
+}
+
+function isAtOrBelow(sequenceNumber: string, watermark: string | undefined): boolean {
+  return watermark !== undefined && BigInt(sequenceNumber) <= BigInt(watermark);
+}
+
+function laterOf(a: string, b: string): string {
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}
+
+function earlierOf(a: string, b: string): string {
+  return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
+/**
+ * Applies one customer's records, in stream order, to their state: the heart of the journey
+ * processor, with no I/O, clock or randomness. Records at or below the applied sequence number,
+ * or with a message id seen recently, change nothing, so any redelivery is harmless.
+ *
+ * @example
+ * const { state, actions } = applyRecordsToCustomer(stored, records, compileJourneys(journeys));
+ */
+export function applyRecordsToCustomer(
+  previous: CustomerState | undefined,
+  records: readonly SequencedRecord[],
+  journeys: PublishedJourneys,
+): CustomerOutcome {
+  const first = records[0];
+  if (first === undefined) {
+    if (previous === undefined) throw new Error('applyRecordsToCustomer needs a state or a record');
+    return { state: previous, actions: [], applied: 0, duplicates: 0 };
+  }
+  let state = previous ?? emptyState(first.record, first.record.event.timestamp ?? first.record.receivedAt);
+  const seen = new Set(state.recentMessageIds);
+  const actions: ActionIntent[] = [];
+  let applied = 0;
+  let duplicates = 0;
+
+  for (const { sequenceNumber, record } of records) {
+    const { event } = record;
+    if (isAtOrBelow(sequenceNumber, state.appliedSequence) || seen.has(event.messageId)) {
+      duplicates += 1;
+      continue;
+    }
+    seen.add(event.messageId);
+    const occurredAt = event.timestamp ?? record.receivedAt;
+    const journeyProgress = { ...state.journeys };
+    for (const candidate of journeys.byTriggerEvent.get(event.event) ?? []) {
+      const { journey } = candidate;
+      if (journey.reentry === 'never' && journeyProgress[journey.id] !== undefined) continue;
+      if (!candidate.matches(event)) continue;
+      actions.push({
+        actionId: actionIdFor(record.tenantId, record.customerId, journey.id, event.messageId),
+        tenantId: record.tenantId,
+        customerId: record.customerId,
+        journeyId: journey.id,
+        journeyVersion: journey.version,
+        action: journey.action.id,
+        channel: journey.action.channel,
+        payload: journey.action.payload,
+        firedAt: record.receivedAt,
+        triggeredBy: { messageId: event.messageId, event: event.event },
+      });
+      const entries = (journeyProgress[journey.id]?.entries ?? 0) + 1;
+      journeyProgress[journey.id] = { entries, lastEnteredAt: record.receivedAt };
+    }
+    state = {
+      ...state,
+      appliedSequence: sequenceNumber,
+      recentMessageIds: [...state.recentMessageIds, event.messageId].slice(-RECENT_MESSAGE_IDS_KEPT),
+      eventCount: state.eventCount + 1,
+      lastSeenAt: laterOf(state.lastSeenAt, occurredAt),
+      firstSeenAt: earlierOf(state.firstSeenAt, occurredAt),
+      journeys: journeyProgress,
+    };
+    applied += 1;
+  }
+  return { state, actions, applied, duplicates };
+}

@@ -1,0 +1,73 @@
+import { ActionWebhookBody } from '../../schemas/action.js';
+import { loadTenant } from '../adapters/config-store.js';
+import { env } from '../adapters/env.js';
+import { logger } from '../adapters/logger.js';
+import {
+  type ActionKey,
+  claimDeliveryAttempt,
+  recordDelivered,
+  recordFailedAttempt,
+} from '../adapters/outbox-store.js';
+import { postToWebhook } from '../adapters/webhook-client.js';
+import { nextDeliveryStep } from '../core/delivery-policy.js';
+import { customerRef } from '../core/ids.js';
+
+export type DeliveryOutcome = 'delivered' | 'retry_scheduled' | 'dead_lettered' | 'not_ours';
+
+/**
+ * One delivery attempt of one action: claim it, POST it to the tenant's webhook, record the
+ * outcome. Used by the dispatcher (first attempt, from the table's stream) and by the sweeper
+ * (retries), so both follow the same rules.
+ */
+export async function attemptDelivery(
+  key: ActionKey,
+  attemptsSeen: number,
+  now: Date,
+): Promise<DeliveryOutcome> {
+  const action = await claimDeliveryAttempt(key, attemptsSeen, now);
+  if (action === null) return 'not_ours';
+  const attempt = action.delivery.attempts;
+  const log = { tenantId: action.tenantId, customerRef: customerRef(action.tenantId, action.customerId) };
+
+  const tenant = await loadTenant(action.tenantId);
+  const result =
+    tenant?.webhook === undefined
+      ? ({ ok: false, reason: 'the tenant has no webhook configured' } as const)
+      : await postToWebhook(
+          tenant.webhook,
+          JSON.stringify(ActionWebhookBody.parse(action)),
+          action.actionId,
+          now,
+          env().DELIVERY_TIMEOUT_MS,
+        );
+
+  if (result.ok) {
+    await recordDelivered(key, attempt, new Date());
+    logger.info('action delivered', { ...log, actionId: action.actionId, attempt });
+    return 'delivered';
+  }
+  const settings = env();
+  const next = nextDeliveryStep(
+    {
+      maxAttempts: settings.DELIVERY_MAX_ATTEMPTS,
+      baseDelaySeconds: settings.DELIVERY_BACKOFF_BASE_SECONDS,
+      maxDelaySeconds: 3_600,
+    },
+    attempt,
+    now,
+    Math.random(),
+  );
+  if (next.kind === 'retry') {
+    await recordFailedAttempt(key, attempt, result.reason, { retryAt: next.at });
+    logger.warn('action delivery failed, will retry', {
+      ...log,
+      actionId: action.actionId,
+      attempt,
+      reason: result.reason,
+    });
+    return 'retry_scheduled';
+  }
+  await recordFailedAttempt(key, attempt, result.reason, { deadLetteredAt: now });
+  logger.error('action dead-lettered', { ...log, actionId: action.actionId, attempt, reason: result.reason });
+  return 'dead_lettered';
+}

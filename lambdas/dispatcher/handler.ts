@@ -1,0 +1,46 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import middy from '@middy/core';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import pMap from 'p-map';
+import { Action } from '../../schemas/action.js';
+import { logger } from '../adapters/logger.js';
+import { attemptDelivery } from './deliver-action.js';
+
+/** Deliveries wait on remote webhooks: overlap them, within reason. */
+const CONCURRENT_DELIVERIES = 10;
+
+/**
+ * Dispatcher: invoked by the customers table's stream for each newly written action (the
+ * event source mapping filters INSERTs of `ACTION#` items) and makes the first delivery
+ * attempt at once. A record whose bookkeeping fails is reported as a batch item failure and
+ * retried; a failed webhook call is not a failure here, it is recorded and retried by the
+ * sweeper.
+ */
+export async function dispatchNewActions(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  const failures = await pMap(
+    event.Records,
+    async (record) => {
+      const image = record.dynamodb?.NewImage;
+      if (record.eventName !== 'INSERT' || image === undefined) return null;
+      const item = unmarshall(image as Record<string, AttributeValue>);
+      if (typeof item.sk !== 'string' || !item.sk.startsWith('ACTION#')) return null;
+      try {
+        const action = Action.parse(item.action);
+        await attemptDelivery({ pk: String(item.pk), sk: item.sk }, action.delivery.attempts, new Date());
+        return null;
+      } catch (error) {
+        logger.error('dispatch failed', { error: error as Error });
+        return record.dynamodb?.SequenceNumber ?? null;
+      }
+    },
+    { concurrency: CONCURRENT_DELIVERIES },
+  );
+  return {
+    batchItemFailures: failures
+      .filter((id): id is string => id !== null)
+      .map((itemIdentifier) => ({ itemIdentifier })),
+  };
+}
+
+export const handler = middy(dispatchNewActions);

@@ -1,0 +1,138 @@
+import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
+import pMap from 'p-map';
+import type { CustomerState } from '../../schemas/customer-state.js';
+import { StreamRecord } from '../../schemas/stream-record.js';
+import { loadPublishedJourneys } from '../adapters/config-store.js';
+import { loadCustomerState, MAX_ACTIONS_PER_WRITE, saveCustomerOutcome } from '../adapters/customer-store.js';
+import { logger } from '../adapters/logger.js';
+import { applyRecordsToCustomer, type SequencedRecord } from '../core/engine.js';
+import { VersionConflictError } from '../core/errors.js';
+import { customerRef } from '../core/ids.js';
+
+/** Different customers are independent: overlap their reads and writes. */
+const CONCURRENT_CUSTOMERS = 8;
+/** A version conflict means another writer overlapped (rare, see ARCHITECTURE.md): read again, retry. */
+const CONFLICT_RETRIES = 3;
+
+export interface BatchSummary {
+  customers: number;
+  applied: number;
+  duplicates: number;
+  actions: number;
+  failed: number;
+}
+
+type Decoded =
+  | { ok: true; sequenced: SequencedRecord }
+  | { ok: false; sequenceNumber: string; reason: string };
+
+function decode(record: KinesisStreamRecord): Decoded {
+  const sequenceNumber = record.kinesis.sequenceNumber;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
+  } catch {
+    return { ok: false, sequenceNumber, reason: 'record data is not JSON' };
+  }
+  const parsed = StreamRecord.safeParse(json);
+  if (!parsed.success) {
+    // Only paths and codes: the values may be personal data.
+    const where = parsed.error.issues.map((issue) => `${issue.path.join('.')}:${issue.code}`).join(', ');
+    return { ok: false, sequenceNumber, reason: `record does not match the schema (${where})` };
+  }
+  return { ok: true, sequenced: { sequenceNumber, record: parsed.data } };
+}
+
+/**
+ * Applies a Kinesis batch: records grouped by customer, each customer read once and written
+ * once (conditionally) per batch. Returns the records that could not be applied; Lambda
+ * retries from the lowest of them, and redelivered records change nothing.
+ */
+export async function processKinesisBatch(
+  records: readonly KinesisStreamRecord[],
+): Promise<KinesisStreamBatchResponse & { summary: BatchSummary }> {
+  const failed: string[] = [];
+  const byCustomer = new Map<string, SequencedRecord[]>();
+  for (const record of records) {
+    const decoded = decode(record);
+    if (!decoded.ok) {
+      logger.error('poison record', { sequenceNumber: decoded.sequenceNumber, reason: decoded.reason });
+      failed.push(decoded.sequenceNumber);
+      continue;
+    }
+    const { tenantId, customerId } = decoded.sequenced.record;
+    const key = `${tenantId}#${customerId}`;
+    const group = byCustomer.get(key) ?? [];
+    group.push(decoded.sequenced);
+    byCustomer.set(key, group);
+  }
+
+  const summary: BatchSummary = {
+    customers: byCustomer.size,
+    applied: 0,
+    duplicates: 0,
+    actions: 0,
+    failed: 0,
+  };
+  await pMap(
+    byCustomer.values(),
+    async (group) => {
+      try {
+        const result = await applyToCustomerWithRetry(group);
+        summary.applied += result.applied;
+        summary.duplicates += result.duplicates;
+        summary.actions += result.actions;
+      } catch (error) {
+        const first = group[0]?.record;
+        logger.error('customer batch failed', {
+          tenantId: first?.tenantId,
+          customerRef: first === undefined ? undefined : customerRef(first.tenantId, first.customerId),
+          error: error as Error,
+        });
+        for (const { sequenceNumber } of group) failed.push(sequenceNumber);
+      }
+    },
+    { concurrency: CONCURRENT_CUSTOMERS },
+  );
+  summary.failed = failed.length;
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })), summary };
+}
+
+async function applyToCustomerWithRetry(group: SequencedRecord[]) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await applyToCustomer(group);
+    } catch (error) {
+      if (!(error instanceof VersionConflictError) || attempt > CONFLICT_RETRIES) throw error;
+    }
+  }
+}
+
+/**
+ * One read, then one write per customer, unless the records fire more actions than one
+ * transaction holds: then the records are applied in slices, each slice its own write.
+ */
+async function applyToCustomer(group: SequencedRecord[]) {
+  const first = group[0];
+  if (first === undefined) return { applied: 0, duplicates: 0, actions: 0 };
+  const { tenantId, customerId } = first.record;
+  const journeys = await loadPublishedJourneys(tenantId);
+  let state: CustomerState | undefined = await loadCustomerState(tenantId, customerId);
+  const totals = { applied: 0, duplicates: 0, actions: 0 };
+  let remaining = group;
+  while (remaining.length > 0) {
+    let take = remaining.length;
+    let outcome = applyRecordsToCustomer(state, remaining.slice(0, take), journeys);
+    while (outcome.actions.length > MAX_ACTIONS_PER_WRITE && take > 1) {
+      take = Math.ceil(take / 2);
+      outcome = applyRecordsToCustomer(state, remaining.slice(0, take), journeys);
+    }
+    if (outcome.applied > 0)
+      state = await saveCustomerOutcome(state?.version, outcome.state, outcome.actions);
+    totals.applied += outcome.applied;
+    totals.duplicates += outcome.duplicates;
+    totals.actions += outcome.actions.length;
+    remaining = remaining.slice(take);
+  }
+  return totals;
+}

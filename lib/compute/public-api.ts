@@ -1,0 +1,149 @@
+import { Duration } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { HTTP_ROUTES, type HttpFunctionName } from '../../lambdas/http/routes.js';
+import type { EcouteData } from '../data/ecoute-data.js';
+import { EcouteFunction, type EcouteFunctionSettings } from './ecoute-function.js';
+
+interface HttpFunctionSpec {
+  /** Construct id of the function. */
+  readonly id: string;
+  readonly description: string;
+  readonly grant: (fn: IFunction, data: EcouteData) => void;
+}
+
+/**
+ * The functions behind the API, one per `HttpFunctionName`: a function added to
+ * `lambdas/http/routes.ts` does not compile here until it is described.
+ */
+const HTTP_FUNCTIONS: Record<HttpFunctionName, HttpFunctionSpec> = {
+  ingest: {
+    id: 'Ingest',
+    description: 'Tracking API: authenticates the write key, validates events, puts them on the stream',
+    grant: (fn, data) => {
+      data.config.table.grantReadData(fn);
+      data.events.stream.grantWrite(fn);
+    },
+  },
+  'customer-api': {
+    id: 'CustomerApi',
+    description: "Customer API: lists a customer's actions",
+    grant: (fn, data) => {
+      data.config.table.grantReadData(fn);
+      data.customers.table.grantReadData(fn);
+    },
+  },
+};
+
+/**
+ * What API Gateway logs for each request. No source IP, user agent or path: the path carries
+ * customer ids, and an access log is no place for personal data. The route key says which
+ * route answered; the request id joins the line to the function's logs.
+ * Variables: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
+ */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTimeEpoch',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    error: '$context.error.message',
+  }),
+);
+
+export interface PublicApiProps extends EcouteFunctionSettings {
+  /** Requests per second the default stage accepts, sustained. */
+  readonly throttleRateLimit: number;
+  /** Requests the default stage accepts in a burst. */
+  readonly throttleBurstLimit: number;
+}
+
+/**
+ * The public HTTP API (API Gateway HTTP API, payload format 2.0): the Segment-compatible
+ * tracking routes answered by the ingest function and the customer actions route answered by
+ * the customer API function. Routes are built from `HTTP_ROUTES` in `lambdas/http/routes.ts`,
+ * the table the local host serves too, so the two cannot drift apart.
+ *
+ * Authentication is the tenant's write key, checked by the functions; the default stage is
+ * throttled and writes a JSON access log.
+ */
+export class PublicApi extends Construct {
+  readonly api: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly functions: Record<HttpFunctionName, EcouteFunction>;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PublicApiProps) {
+    super(scope, id);
+    const { throttleRateLimit, throttleBurstLimit, ...settings } = props;
+
+    this.functions = mapValues(HTTP_FUNCTIONS, (spec, name) => {
+      const fn = new EcouteFunction(this, spec.id, {
+        ...settings,
+        name,
+        description: spec.description,
+        memorySize: 512,
+        // Well under API Gateway's 30 s integration limit: a client should not wait longer.
+        timeout: Duration.seconds(10),
+      });
+      spec.grant(fn.function, settings.data);
+      return fn;
+    });
+
+    this.api = new apigwv2.HttpApi(this, 'Resource', {
+      description: 'Écoute public API: tracking and customer actions',
+      createDefaultStage: false,
+    });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: settings.logRemovalPolicy,
+    });
+
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: throttleRateLimit, burstLimit: throttleBurstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        format: ACCESS_LOG_FORMAT,
+      },
+    });
+
+    const integrations = mapValues(
+      this.functions,
+      (fn, name) =>
+        new HttpLambdaIntegration(`${HTTP_FUNCTIONS[name].id}Integration`, fn.function, {
+          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+        }),
+    );
+    for (const route of HTTP_ROUTES) {
+      this.api.addRoutes({
+        path: route.path,
+        methods: [apigwv2.HttpMethod[route.method]],
+        integration: integrations[route.fn],
+      });
+    }
+  }
+
+  /** The API's base URL, ending with `/`. */
+  get url(): string {
+    return this.stage.url;
+  }
+}
+
+function mapValues<K extends string, V, W>(record: Record<K, V>, f: (value: V, key: K) => W): Record<K, W> {
+  const entries = (Object.entries(record) as [K, V][]).map(([key, value]) => [key, f(value, key)] as const);
+  return Object.fromEntries(entries) as Record<K, W>;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { IsoDateTime, JsonObject, Slug } from './common.js';
+import { ActionChannel } from './journey.js';
+
+export const DeliveryStatus = z.enum(['pending', 'sending', 'retrying', 'delivered', 'dead_lettered']);
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
+
+export const Delivery = z.object({
+  status: DeliveryStatus,
+  attempts: z.number().int().min(0),
+  lastAttemptAt: IsoDateTime.optional(),
+  lastError: z.string().max(500).optional(),
+  deliveredAt: IsoDateTime.optional(),
+});
+export type Delivery = z.infer<typeof Delivery>;
+
+/**
+ * An action fired for a customer: what to do, why, and how its delivery went. `actionId` is a
+ * hash of tenant, customer, journey and triggering message, so the same cause always yields
+ * the same id; it travels as the webhook's `Idempotency-Key`.
+ */
+export const Action = z.object({
+  actionId: z.string().regex(/^[a-f0-9]{32}$/),
+  tenantId: Slug,
+  customerId: z.string().min(1),
+  journeyId: Slug,
+  journeyVersion: z.number().int().min(1),
+  action: Slug,
+  channel: ActionChannel,
+  payload: JsonObject,
+  firedAt: IsoDateTime,
+  triggeredBy: z.object({ messageId: z.string(), event: z.string() }),
+  delivery: Delivery,
+});
+export type Action = z.infer<typeof Action>;
+
+/** What a webhook receives: the action without its delivery bookkeeping. */
+export const ActionWebhookBody = Action.omit({ delivery: true });
+export type ActionWebhookBody = z.infer<typeof ActionWebhookBody>;
+
+export const ActionsResponse = z.object({ actions: z.array(Action) });
+export type ActionsResponse = z.infer<typeof ActionsResponse>;

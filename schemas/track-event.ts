@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { IsoDateTime, JsonObject } from './common.js';
+
+/** Segment's ids may be any string up to 256 characters. */
+const CustomerIdentifier = z.string().min(1).max(256);
+
+/**
+ * A Segment-compatible `track` call: what a business sends when a customer does something.
+ * At least one of `userId` and `anonymousId` identifies the customer.
+ */
+export const TrackEvent = z
+  .object({
+    type: z.literal('track').optional(),
+    userId: CustomerIdentifier.optional(),
+    anonymousId: CustomerIdentifier.optional(),
+    event: z.string().min(1).max(200),
+    properties: JsonObject.default({}),
+    context: JsonObject.optional(),
+    timestamp: IsoDateTime.optional(),
+    messageId: z.string().min(1).max(100).optional(),
+  })
+  .refine((event) => event.userId !== undefined || event.anonymousId !== undefined, {
+    message: 'either userId or anonymousId is required',
+    path: ['userId'],
+  });
+export type TrackEvent = z.infer<typeof TrackEvent>;
+
+/** `POST /v1/batch`: several calls at once (track only, for now). */
+export const TrackBatch = z.object({
+  batch: z.array(TrackEvent).min(1).max(2_500),
+  context: JsonObject.optional(),
+});
+export type TrackBatch = z.infer<typeof TrackBatch>;
+
+export const TrackResponse = z.object({
+  success: z.literal(true),
+  accepted: z.number().int().min(0),
+});
+export type TrackResponse = z.infer<typeof TrackResponse>;
