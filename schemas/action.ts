@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoDateTime, JsonObject, Slug } from './common.js';
 import { ActionChannel } from './journey.js';
 

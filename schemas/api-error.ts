@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The one error shape of every HTTP answer that is not a success. */
 export const ApiError = z.object({

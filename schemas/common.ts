@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Identifiers chosen by Écoute's users (tenants, journeys, actions): URL- and key-safe. */
 export const Slug = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoDateTime, Slug } from './common.js';
 
 /** How many recent message ids a customer remembers to drop SDK retries and stream redeliveries. */

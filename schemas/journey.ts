@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { JsonObject, Slug } from './common.js';
 
 /** A dotted path into the event, e.g. `properties.cart.total` or `context.channel`. */

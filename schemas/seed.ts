@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Journey } from './journey.js';
 import { Tenant } from './tenant.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoDateTime, Slug } from './common.js';
 import { TrackEvent } from './track-event.js';
 

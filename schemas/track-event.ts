@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoDateTime, JsonObject } from './common.js';
 
 /** Segment's ids may be any string up to 256 characters. */

@@ -5,7 +5,7 @@
  * ECOUTE_DEMO_WRITE_KEY (random), ECOUTE_DATA_DIR (.ecoute). With AWS_ENDPOINT_URL set
  * (LocalStack on :4566, say) no emulator is started and that endpoint is used instead.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { startLocalStack } from './local/local-stack.js';
 
 const Settings = z.object({
@@ -21,6 +21,8 @@ async function main(): Promise<void> {
   const settings = Settings.parse(process.env);
   // Handler logs (JSON, one line each) stay quiet unless asked for.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // Node 20 is supported locally; the SDK's notice about its future Node 22 floor is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = Date.now();
   const stack = await startLocalStack({
     port: settings.PORT,

@@ -15,7 +15,13 @@ let documentClient: DynamoDBDocumentClient | undefined;
 let kinesisClient: KinesisClient | undefined;
 
 const httpHandler = () =>
-  new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 10_000, httpAgent: { keepAlive: true } });
+  new NodeHttpHandler({
+    connectionTimeout: 2_000,
+    requestTimeout: 10_000,
+    // Without it the timeout only logs a warning and a hung call blocks the function until Lambda kills it.
+    throwOnRequestTimeout: true,
+    httpAgent: { keepAlive: true },
+  });
 
 export function dynamo(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: httpHandler() }), {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONFIG_TABLE, CUSTOMERS_TABLE, EVENTS_STREAM } from './table-design.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ActionsResponse } from '../../schemas/action.js';
 import { listActions } from '../adapters/customer-store.js';
 import { httpHandler } from '../http/http-handler.js';

@@ -1,9 +1,11 @@
 /**
  * How Lambda's stream event source mapping treats the outcome of one invocation, for the local
- * host: a returned `batchItemFailures` list makes it retry from the lowest failed record (the
- * records before it count as done); a thrown error retries the whole batch, split in two when
- * `bisectOnError` is on; after `maxRetryAttempts` retries the records go to the on-failure
- * destination and the shard moves on.
+ * host. A returned `batchItemFailures` list means the records before the lowest failed one are
+ * done; a thrown error fails the whole batch. With `bisectOnError`, the failed records are split
+ * in two and each half is tried on its own, which isolates a poison record without holding back
+ * the healthy ones; halving does not use up retries. Once a failure cannot be split further,
+ * it is retried `maxRetryAttempts` times, then its records go to the on-failure destination and
+ * the shard moves on.
  * (Lambda developer guide: "Configuring partial batch response with Kinesis Data Streams" and
  * "Error handling for Kinesis event sources".)
  */
@@ -21,46 +23,55 @@ export interface BatchResponse {
 export interface DeadLetteredBatch<R> {
   records: R[];
   reason: string;
+  /** Invocations that included these records, the first one counted. */
   attempts: number;
+}
+
+type Invoke<R> = (records: R[]) => Promise<BatchResponse | undefined | null>;
+
+async function invokeOnce<R>(
+  records: R[],
+  invoke: Invoke<R>,
+  idOf: (record: R) => string,
+): Promise<{ failed: R[]; reason: string }> {
+  try {
+    const failures = (await invoke(records))?.batchItemFailures ?? [];
+    if (failures.length === 0) return { failed: [], reason: '' };
+    const failedIds = new Set(failures.map((failure) => failure.itemIdentifier));
+    const lowest = records.findIndex((record) => failedIds.has(idOf(record)));
+    // An identifier that names no record of the batch fails the whole batch, as in Lambda.
+    return {
+      failed: lowest === -1 ? records : records.slice(lowest),
+      reason: `function reported ${failures.length} failed record(s)`,
+    };
+  } catch (error) {
+    return { failed: records, reason: `function error: ${(error as Error).message}` };
+  }
 }
 
 export async function invokeWithRetries<R>(
   batch: R[],
-  invoke: (records: R[]) => Promise<BatchResponse | undefined | null>,
+  invoke: Invoke<R>,
   idOf: (record: R) => string,
   settings: RetrySettings,
   deadLetter: (failed: DeadLetteredBatch<R>) => Promise<void>,
 ): Promise<void> {
-  const run = async (records: R[], attempt: number): Promise<void> => {
+  const run = async (records: R[], retriesUsed: number): Promise<void> => {
     if (records.length === 0) return;
-    let remaining: R[];
-    let reason: string;
-    let threw = false;
-    try {
-      const failures = (await invoke(records))?.batchItemFailures ?? [];
-      if (failures.length === 0) return;
-      const failedIds = new Set(failures.map((failure) => failure.itemIdentifier));
-      const lowest = records.findIndex((record) => failedIds.has(idOf(record)));
-      // An identifier that names no record of the batch fails the whole batch, as in Lambda.
-      remaining = lowest === -1 ? records : records.slice(lowest);
-      reason = `function reported ${failures.length} failed record(s)`;
-    } catch (error) {
-      threw = true;
-      remaining = records;
-      reason = `function error: ${(error as Error).message}`;
+    const { failed, reason } = await invokeOnce(records, invoke, idOf);
+    if (failed.length === 0) return;
+    if (settings.bisectOnError && failed.length > 1) {
+      const middle = Math.ceil(failed.length / 2);
+      await run(failed.slice(0, middle), retriesUsed);
+      await run(failed.slice(middle), retriesUsed);
+      return;
     }
-    if (attempt > settings.maxRetryAttempts) {
-      await deadLetter({ records: remaining, reason, attempts: attempt });
+    if (retriesUsed >= settings.maxRetryAttempts) {
+      await deadLetter({ records: failed, reason, attempts: retriesUsed + 1 });
       return;
     }
     if (settings.retryDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.retryDelayMs));
-    if (threw && settings.bisectOnError && remaining.length > 1) {
-      const middle = Math.ceil(remaining.length / 2);
-      await run(remaining.slice(0, middle), attempt + 1);
-      await run(remaining.slice(middle), attempt + 1);
-      return;
-    }
-    await run(remaining, attempt + 1);
+    await run(failed, retriesUsed + 1);
   };
-  await run(batch, 1);
+  await run(batch, 0);
 }

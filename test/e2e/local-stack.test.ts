@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyWebhookSignature } from '../../lambdas/core/webhook-signature.js';
+import { ActionsResponse } from '../../schemas/action.js';
+import { type LocalStack, startLocalStack } from '../../scripts/local/local-stack.js';
+import { deleteResources, type FreshResources, freshResources } from '../integration/support/resources.js';
+import { eventually, startWebhookReceiver } from '../integration/support/webhook-receiver.js';
+
+type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
+
+describe('the local stack, end to end: HTTP event in, signed webhook out', () => {
+  let resources: FreshResources;
+  let receiver: Receiver;
+  let stack: LocalStack;
+  const secret = randomBytes(24).toString('hex');
+  const auth = () => `Basic ${Buffer.from(`${stack.writeKey}:`).toString('base64')}`;
+  const track = (body: unknown) =>
+    fetch(`${stack.url}/v1/track`, {
+      method: 'POST',
+      headers: { authorization: auth(), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    resources = await freshResources('e2e');
+    receiver = await startWebhookReceiver();
+    stack = await startLocalStack({
+      port: 0,
+      aws: { external: true },
+      names: resources,
+      demo: { webhookUrl: receiver.url, webhookSecret: secret },
+      dataDir: mkdtempSync(path.join(tmpdir(), 'ecoute-e2e-')),
+      sweepIntervalMs: 200,
+      print: () => undefined,
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await receiver?.close();
+    await deleteResources(resources);
+  });
+
+  it('turns a matching event into one signed webhook call and a delivered action', async () => {
+    const response = await track({
+      userId: 'claire@example.com',
+      event: 'Product Viewed',
+      messageId: 'msg-e2e-1',
+      properties: { category: 'shoes', sku: 'SH-42' },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ success: true, accepted: 1 });
+
+    const [delivery] = await eventually(() => (receiver.requests.length > 0 ? receiver.requests : undefined));
+    const body = JSON.parse(delivery?.body ?? '{}');
+    expect(body).toMatchObject({
+      tenantId: stack.tenantId,
+      customerId: 'claire@example.com',
+      journeyId: 'shoes-try-in-store',
+      action: 'reserve-in-store',
+      triggeredBy: { messageId: 'msg-e2e-1', event: 'Product Viewed' },
+    });
+    expect(delivery?.headers['idempotency-key']).toBe(body.actionId);
+    const signature = String(delivery?.headers['ecoute-signature']);
+    expect(
+      verifyWebhookSignature(secret, delivery?.body ?? '', signature, Math.floor(Date.now() / 1_000)),
+    ).toBe(true);
+
+    const actions = await eventually(async () => {
+      const listed = await fetch(
+        `${stack.url}/v1/customers/${encodeURIComponent('claire@example.com')}/actions`,
+        {
+          headers: { authorization: auth() },
+        },
+      );
+      const parsed = ActionsResponse.parse(await listed.json());
+      return parsed.actions[0]?.delivery.status === 'delivered' ? parsed.actions : undefined;
+    });
+    expect(actions).toHaveLength(1);
+    expect(actions[0]?.actionId).toBe(body.actionId);
+  });
+
+  it('applies an event the SDK sent twice only once', async () => {
+    const event = {
+      userId: 'marc',
+      event: 'Order Completed',
+      messageId: 'order-77',
+      properties: { total: 180 },
+    };
+    expect((await track(event)).status).toBe(200);
+    expect((await track(event)).status).toBe(200);
+    await eventually(() =>
+      receiver.requests.some((request) => request.body.includes('"customerId":"marc"')) ? true : undefined,
+    );
+    // Give a duplicate every chance to show up before counting.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const forMarc = receiver.requests.filter((request) => request.body.includes('"customerId":"marc"'));
+    expect(forMarc).toHaveLength(1);
+  });
+
+  it('answers 401 to a wrong write key and 400 with the field path to a bad event, writing nothing', async () => {
+    const wrongKey = await fetch(`${stack.url}/v1/track`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('nope:').toString('base64')}` },
+      body: JSON.stringify({ userId: 'x', event: 'Product Viewed', properties: { category: 'shoes' } }),
+    });
+    expect(wrongKey.status).toBe(401);
+    expect((await wrongKey.json()).code).toBe('unauthorized');
+
+    const invalid = await track({ event: 'Product Viewed', properties: { category: 'shoes' } });
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({ code: 'invalid_request', path: 'userId' });
+
+    const unknownRoute = await fetch(`${stack.url}/v1/nothing-here`);
+    expect(unknownRoute.status).toBe(404);
+  });
+});
