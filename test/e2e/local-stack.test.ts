@@ -108,7 +108,7 @@ describe('the local stack, end to end: HTTP event in, signed webhook out', () =>
       body: JSON.stringify({ userId: 'x', event: 'Product Viewed', properties: { category: 'shoes' } }),
     });
     expect(wrongKey.status).toBe(401);
-    expect((await wrongKey.json()).code).toBe('unauthorized');
+    expect(((await wrongKey.json()) as { code: string }).code).toBe('unauthorized');
 
     const invalid = await track({ event: 'Product Viewed', properties: { category: 'shoes' } });
     expect(invalid.status).toBe(400);

@@ -32,7 +32,10 @@ const journey = (input: Partial<JourneyInput> & Pick<JourneyInput, 'id' | 'trigg
 const shoesJourney = journey({
   id: 'shoes',
   version: 3,
-  trigger: { event: 'Product Viewed', conditions: [{ path: 'properties.category', op: 'eq', value: 'shoes' }] },
+  trigger: {
+    event: 'Product Viewed',
+    conditions: [{ path: 'properties.category', op: 'eq', value: 'shoes' }],
+  },
   action: { id: 'reserve-in-store', payload: { message: 'Try them on' } },
 });
 const bigOrderJourney = journey({
@@ -70,7 +73,10 @@ const eventRecord = (spec: EventSpec): CustomerEventRecord => {
   };
 };
 
-const at = (n: number, spec: EventSpec): SequencedRecord => ({ sequenceNumber: seq(n), record: eventRecord(spec) });
+const at = (n: number, spec: EventSpec): SequencedRecord => ({
+  sequenceNumber: seq(n),
+  record: eventRecord(spec),
+});
 
 const viewShoes = (n: number, messageId = `m-${n}`): SequencedRecord =>
   at(n, { event: 'Product Viewed', messageId, properties: { category: 'shoes' } });
@@ -212,7 +218,11 @@ describe('applyRecordsToCustomer', () => {
     expect(again.duplicates).toBe(1);
     expect(again.state.eventCount).toBe(1);
 
-    const sameBatch = applyRecordsToCustomer(undefined, [viewShoes(1, 'twice'), viewShoes(2, 'twice')], journeys);
+    const sameBatch = applyRecordsToCustomer(
+      undefined,
+      [viewShoes(1, 'twice'), viewShoes(2, 'twice')],
+      journeys,
+    );
     expect(sameBatch.actions).toHaveLength(1);
     expect(sameBatch).toMatchObject({ applied: 1, duplicates: 1 });
   });
@@ -242,7 +252,9 @@ describe('applyRecordsToCustomer', () => {
 
   it(`keeps only the last ${RECENT_MESSAGE_IDS_KEPT} message ids, newest last`, () => {
     const total = RECENT_MESSAGE_IDS_KEPT + 150;
-    const records = Array.from({ length: total }, (_, i) => at(i, { event: 'Page Viewed', messageId: `m-${i}` }));
+    const records = Array.from({ length: total }, (_, i) =>
+      at(i, { event: 'Page Viewed', messageId: `m-${i}` }),
+    );
     const { state } = applyRecordsToCustomer(undefined, records, journeys);
 
     expect(state.recentMessageIds).toHaveLength(RECENT_MESSAGE_IDS_KEPT);
@@ -304,7 +316,11 @@ describe('applyRecordsToCustomer', () => {
   });
 
   it('counts applied records and duplicates, and the events seen over time', () => {
-    const first = applyRecordsToCustomer(undefined, [viewShoes(1), viewShoes(2), viewShoes(3, 'm-1')], journeys);
+    const first = applyRecordsToCustomer(
+      undefined,
+      [viewShoes(1), viewShoes(2), viewShoes(3, 'm-1')],
+      journeys,
+    );
     expect(first).toMatchObject({ applied: 2, duplicates: 1 });
     expect(first.state.eventCount).toBe(2);
 
@@ -351,7 +367,9 @@ const eventSpecArb = fc.record({
   // A small pool, so some messages are repeated by the sender (SDK retries).
   messageNumber: fc.integer({ min: 0, max: 40 }),
   timestamp: fc.option(
-    fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2024, 11, 31) }).map((ms) => new Date(ms).toISOString()),
+    fc
+      .integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2024, 11, 31) })
+      .map((ms) => new Date(ms).toISOString()),
     { nil: undefined },
   ),
   // Kinesis sequence numbers grow, with gaps.

@@ -1,0 +1,201 @@
+/**
+ * `npm run bench`: the figures the README and the issues ask for, measured side by side in one
+ * run on this machine. Never asserted in tests (machines are noisy); read them as ratios.
+ *
+ * 1. Lambda bundle sizes (esbuild, minified, as the CDK stack bundles them).
+ * 2. The pure engine: records/s on one core.
+ * 3. Cold `npm start`: seconds until the ready line (emulators started from nothing).
+ * 4. Through the local stack over HTTP: events/s from `POST /v1/batch` until every event is in
+ *    its customer's state, and actions/s from request to webhook delivery.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { build } from 'esbuild';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+
+const results: { measure: string; value: string }[] = [];
+const report = (measure: string, value: string) => {
+  results.push({ measure, value });
+  console.log(`${measure}: ${value}`);
+};
+
+async function bundleSizes() {
+  for (const fn of ['ingest', 'customer-api', 'processor', 'dispatcher', 'sweeper']) {
+    const result = await build({
+      entryPoints: [`lambdas/${fn}/handler.ts`],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'esm',
+      write: false,
+      metafile: true,
+    });
+    const bytes = result.outputFiles.reduce((sum, file) => sum + file.contents.byteLength, 0);
+    report(`bundle ${fn}`, `${(bytes / 1024).toFixed(0)} KiB minified`);
+  }
+}
+
+async function engineThroughput() {
+  const { applyRecordsToCustomer, compileJourneys } = await import('../lambdas/core/engine.js');
+  const { DemoSeed } = await import('../schemas/seed.js');
+  const { readFileSync } = await import('node:fs');
+  const seed = DemoSeed.parse(JSON.parse(readFileSync('config/demo.json', 'utf8')));
+  const journeys = compileJourneys(seed.journeys);
+  const customers = 1_000;
+  const perCustomer = 100;
+  const batches = Array.from({ length: customers }, (_, c) =>
+    Array.from({ length: perCustomer }, (_, i) => ({
+      sequenceNumber: String(10n ** 20n + BigInt(c * perCustomer + i)),
+      record: {
+        kind: 'event' as const,
+        tenantId: 'demo',
+        customerId: `customer-${c}`,
+        receivedAt: new Date(1_790_000_000_000 + i * 1_000).toISOString(),
+        event: {
+          userId: `customer-${c}`,
+          event: i % 3 === 0 ? 'Product Viewed' : 'Page Viewed',
+          properties: { category: i % 2 === 0 ? 'shoes' : 'bags', total: i },
+          messageId: `m-${c}-${i}`,
+        },
+      },
+    })),
+  );
+  const started = process.hrtime.bigint();
+  let actions = 0;
+  for (const batch of batches) actions += applyRecordsToCustomer(undefined, batch, journeys).actions.length;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  report(
+    'engine, one core',
+    `${Math.round((customers * perCustomer) / seconds).toLocaleString('en')} records/s (${actions} actions)`,
+  );
+}
+
+function coldStart(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-local.ts'], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        DYNAMO_PORT: '0',
+        KINESIS_PORT: '0',
+        ECOUTE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bench-')),
+      },
+    });
+    let output = '';
+    let ready = false;
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (!ready && output.includes('ready on')) {
+        ready = true;
+        report('cold npm start', `${((Date.now() - started) / 1_000).toFixed(1)} s to the ready line`);
+        child.kill('SIGINT');
+      }
+    });
+    child.on('exit', () => (output.includes('ready on') ? resolve() : reject(new Error(output))));
+  });
+}
+
+async function throughLocalStack() {
+  const { startLocalStack } = await import('../scripts/local/local-stack.js');
+  const { dynamo } = await import('../lambdas/adapters/aws-clients.js');
+  let delivered = 0;
+  const receiver = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      delivered += 1;
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const address = receiver.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const stack = await startLocalStack({
+    port: 0,
+    aws: { start: {} },
+    dataDir: mkdtempSync(path.join(tmpdir(), 'bench-stack-')),
+    demo: { webhookUrl: `http://127.0.0.1:${port}/hook` },
+    print: () => undefined,
+  });
+  const auth = `Basic ${Buffer.from(`${stack.writeKey}:`).toString('base64')}`;
+  const send = async (events: unknown[]) => {
+    const response = await fetch(`${stack.url}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ batch: events }),
+    });
+    if (response.status !== 200) throw new Error(`batch answered ${response.status}`);
+  };
+  const countApplied = async (customers: string[]) => {
+    let total = 0;
+    for (const customerId of customers) {
+      const { Items } = await dynamo().send(
+        new QueryCommand({
+          TableName: stack.names.customersTable,
+          KeyConditionExpression: 'pk = :pk AND sk = :sk',
+          ExpressionAttributeValues: { ':pk': `demo#${customerId}`, ':sk': 'STATE' },
+        }),
+      );
+      total += Number(Items?.[0]?.state?.eventCount ?? 0);
+    }
+    return total;
+  };
+
+  try {
+    // Events that match no journey: ingest, stream, one read and one write per customer per batch.
+    const customers = Array.from({ length: 200 }, (_, c) => `bench-${c}`);
+    const total = 10_000;
+    const events = Array.from({ length: total }, (_, i) => ({
+      userId: customers[i % customers.length],
+      event: 'Page Viewed',
+      properties: { path: `/p/${i}` },
+    }));
+    let started = Date.now();
+    for (let i = 0; i < events.length; i += 100) await send(events.slice(i, i + 100));
+    const ingestSeconds = (Date.now() - started) / 1_000;
+    while ((await countApplied(customers)) < total) await new Promise((resolve) => setTimeout(resolve, 200));
+    const seconds = (Date.now() - started) / 1_000;
+    report(
+      'local stack, HTTP batch ingest',
+      `${Math.round(total / ingestSeconds).toLocaleString('en')} events/s accepted`,
+    );
+    report(
+      'local stack, HTTP in → state applied',
+      `${Math.round(total / seconds).toLocaleString('en')} events/s (${total} events, 200 customers)`,
+    );
+
+    // Events that each fire an action delivered to a webhook.
+    const withActions = 1_000;
+    started = Date.now();
+    const firing = Array.from({ length: withActions }, (_, i) => ({
+      userId: `buyer-${i % 100}`,
+      event: 'Product Viewed',
+      properties: { category: 'shoes' },
+    }));
+    for (let i = 0; i < firing.length; i += 100) await send(firing.slice(i, i + 100));
+    while (delivered < withActions) await new Promise((resolve) => setTimeout(resolve, 100));
+    const actionSeconds = (Date.now() - started) / 1_000;
+    report(
+      'local stack, HTTP in → webhook delivered',
+      `${Math.round(withActions / actionSeconds).toLocaleString('en')} actions/s (${withActions} actions)`,
+    );
+  } finally {
+    await stack.stop();
+    receiver.close();
+  }
+}
+
+await bundleSizes();
+await engineThroughput();
+await coldStart();
+await throughLocalStack();
+console.log('\nmeasure | value\n--- | ---');
+for (const { measure, value } of results) console.log(`${measure} | ${value}`);
+process.exit(0);

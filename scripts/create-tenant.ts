@@ -1,0 +1,63 @@
+/**
+ * `npm run tenant:create -- --tenant acme --name "Acme" [--webhook-url URL] [--journeys FILE]`
+ *
+ * Creates (or updates) a tenant in the config table named by CONFIG_TABLE (the `ConfigTableName`
+ * output of `cdk deploy`), with a new write key and, optionally, its webhook and journeys.
+ * Prints the write key and the webhook signing secret once: only their hash and the secret are
+ * stored. Works against AWS with normal credentials, or the local stack with
+ * AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as z from 'zod';
+import { putJourney, putTenant, putWriteKey } from '../lambdas/adapters/config-store.js';
+import { Slug } from '../schemas/common.js';
+import { Journey } from '../schemas/journey.js';
+
+const Arguments = z.object({
+  tenant: Slug,
+  name: z.string().min(1).max(200),
+  'webhook-url': z.url({ protocol: /^https?$/ }).optional(),
+  journeys: z.string().optional(),
+});
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { values } = parseArgs({
+    options: {
+      tenant: { type: 'string' },
+      name: { type: 'string' },
+      'webhook-url': { type: 'string' },
+      journeys: { type: 'string' },
+    },
+  });
+  const args = Arguments.parse(values);
+  const journeys =
+    args.journeys === undefined
+      ? []
+      : z.array(Journey).parse(JSON.parse(readFileSync(args.journeys, 'utf8')));
+  const webhook =
+    args['webhook-url'] === undefined
+      ? undefined
+      : { url: args['webhook-url'], secret: randomBytes(32).toString('hex') };
+  const writeKey = `wk_${args.tenant}_${randomBytes(18).toString('base64url')}`;
+
+  await putTenant({ tenantId: args.tenant, name: args.name, ...(webhook === undefined ? {} : { webhook }) });
+  await putWriteKey(args.tenant, writeKey, new Date());
+  for (const journey of journeys) await putJourney(args.tenant, journey);
+
+  console.log(
+    JSON.stringify(
+      { tenantId: args.tenant, writeKey, webhookSecret: webhook?.secret, journeys: journeys.length },
+      null,
+      2,
+    ),
+  );
+  console.log('Keep the write key and the webhook secret now: they are not shown again.');
+}
+
+main().catch((error: Error) => {
+  console.error(`tenant not created: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { JourneyInput } from '../../../schemas/journey.js';
+import type { Webhook } from '../../../schemas/tenant.js';
+import { putJourney, putTenant, putWriteKey } from '../../../lambdas/adapters/config-store.js';
+import { Journey } from '../../../schemas/journey.js';
+
+export interface SeededTenant {
+  tenantId: string;
+  writeKey: string;
+}
+
+/**
+ * Writes a tenant, one write key and its journeys through the config store, as the config API
+ * would; the adapters must already point at the test file's tables.
+ */
+export async function seedTenant(options: {
+  tenantId: string;
+  webhook?: Webhook;
+  journeys?: JourneyInput[];
+}): Promise<SeededTenant> {
+  const { tenantId } = options;
+  const writeKey = `wk_${tenantId}_${randomUUID().slice(0, 8)}`;
+  await putTenant({
+    tenantId,
+    name: `Tenant ${tenantId}`,
+    ...(options.webhook === undefined ? {} : { webhook: options.webhook }),
+  });
+  await putWriteKey(tenantId, writeKey, new Date());
+  for (const journey of options.journeys ?? []) await putJourney(tenantId, Journey.parse(journey));
+  return { tenantId, writeKey };
+}
+
+/** A journey that fires `send-reminder` when a cart worth at least 50 is abandoned. */
+export const cartReminder: JourneyInput = {
+  id: 'cart-reminder',
+  name: 'Cart reminder',
+  status: 'published',
+  trigger: {
+    event: 'cart_abandoned',
+    conditions: [{ path: 'properties.total', op: 'gte', value: 50 }],
+  },
+  action: { id: 'send-reminder', payload: { template: 'cart-reminder-1' } },
+};
