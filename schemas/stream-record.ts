@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { IsoDateTime, Slug } from './common.js';
-import { TrackEvent } from './track-event.js';
+import { ANONYMOUS_PREFIX, TrackEvent } from './track-event.js';
 
 /**
  * What travels in the Kinesis stream, keyed by tenant and customer (see `partitionKeyOf`).
@@ -22,10 +22,13 @@ export type CustomerEventRecord = z.infer<typeof CustomerEventRecord>;
 export const StreamRecord = z.discriminatedUnion('kind', [CustomerEventRecord]);
 export type StreamRecord = z.infer<typeof StreamRecord>;
 
-/** The customer key: a known user wins over an anonymous id, which is prefixed so both cannot clash. */
+/**
+ * The customer key: a known user wins over an anonymous id, which is prefixed; TrackEvent refuses
+ * user ids with that prefix, so the two cannot clash.
+ */
 export function customerIdOf(event: Pick<TrackEvent, 'userId' | 'anonymousId'>): string {
   if (event.userId !== undefined) return event.userId;
-  return `anon:${event.anonymousId}`;
+  return `${ANONYMOUS_PREFIX}${event.anonymousId}`;
 }
 
 /**

@@ -5,13 +5,22 @@ import { IsoDateTime, JsonObject } from './common.js';
 const CustomerIdentifier = z.string().min(1).max(256);
 
 /**
+ * Customer keys of anonymous visitors are `anon:<anonymousId>` (see `customerIdOf`), so a user id
+ * may not start with that prefix: two customers could otherwise share one state.
+ */
+export const ANONYMOUS_PREFIX = 'anon:';
+const UserIdentifier = CustomerIdentifier.refine((id) => !id.startsWith(ANONYMOUS_PREFIX), {
+  message: `a userId may not start with "${ANONYMOUS_PREFIX}", which names anonymous visitors`,
+});
+
+/**
  * A Segment-compatible `track` call: what a business sends when a customer does something.
  * At least one of `userId` and `anonymousId` identifies the customer.
  */
 export const TrackEvent = z
   .object({
     type: z.literal('track').optional(),
-    userId: CustomerIdentifier.optional(),
+    userId: UserIdentifier.optional(),
     anonymousId: CustomerIdentifier.optional(),
     event: z.string().min(1).max(200),
     properties: JsonObject.default({}),

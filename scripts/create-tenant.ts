@@ -1,6 +1,8 @@
 /**
  * `npm run tenant:create -- --tenant acme --name "Acme" [--webhook-url URL] [--journeys FILE]`
  *
+ * FILE holds a JSON array of journeys, or an object with a `journeys` array (as config/demo.json).
+ *
  * Creates (or updates) a tenant in the config table named by CONFIG_TABLE (the `ConfigTableName`
  * output of `cdk deploy`), with a new write key and, optionally, its webhook and journeys.
  * Prints the write key and the webhook signing secret once: only their hash and the secret are
@@ -22,6 +24,12 @@ const Arguments = z.object({
   journeys: z.string().optional(),
 });
 
+/** A list of journeys, or a file shaped like config/demo.json whose `journeys` are taken. */
+const JourneysFile = z.union([
+  z.array(Journey),
+  z.object({ journeys: z.array(Journey) }).transform((file) => file.journeys),
+]);
+
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { values } = parseArgs({
@@ -34,9 +42,7 @@ async function main(): Promise<void> {
   });
   const args = Arguments.parse(values);
   const journeys =
-    args.journeys === undefined
-      ? []
-      : z.array(Journey).parse(JSON.parse(readFileSync(args.journeys, 'utf8')));
+    args.journeys === undefined ? [] : JourneysFile.parse(JSON.parse(readFileSync(args.journeys, 'utf8')));
   const webhook =
     args['webhook-url'] === undefined
       ? undefined

@@ -8,7 +8,9 @@ function compilePath(path: string): (value: unknown) => unknown {
   return (root) => {
     let current: unknown = root;
     for (const segment of segments) {
-      if (current === null || typeof current !== 'object') return undefined;
+      // Own properties only: `constructor` or `toString` must not match through the prototype.
+      if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment))
+        return undefined;
       current = (current as Record<string, unknown>)[segment];
     }
     return current;

@@ -60,6 +60,34 @@ function emptyState(record: CustomerEventRecord, at: string): CustomerState {
   };
 }
 
+/**
+ * The last RECENT_MESSAGE_IDS_KEPT message ids, oldest first. The window slides per record, so a
+ * repeated message is judged the same whether or not a batch boundary falls in between.
+ */
+class RecentMessageIds {
+  private readonly ids: string[];
+  private readonly members: Set<string>;
+
+  constructor(stored: readonly string[]) {
+    this.ids = stored.slice(-RECENT_MESSAGE_IDS_KEPT);
+    this.members = new Set(this.ids);
+  }
+
+  has(id: string): boolean {
+    return this.members.has(id);
+  }
+
+  add(id: string): void {
+    this.ids.push(id);
+    this.members.add(id);
+    while (this.ids.length > RECENT_MESSAGE_IDS_KEPT) this.members.delete(this.ids.shift() as string);
+  }
+
+  toArray(): string[] {
+    return [...this.ids];
+  }
+}
+
 function isAtOrBelow(sequenceNumber: string, watermark: string | undefined): boolean {
   return watermark !== undefined && BigInt(sequenceNumber) <= BigInt(watermark);
 }
@@ -91,18 +119,18 @@ export function applyRecordsToCustomer(
     return { state: previous, actions: [], applied: 0, duplicates: 0 };
   }
   let state = previous ?? emptyState(first.record, first.record.event.timestamp ?? first.record.receivedAt);
-  const seen = new Set(state.recentMessageIds);
+  const recent = new RecentMessageIds(state.recentMessageIds);
   const actions: ActionIntent[] = [];
   let applied = 0;
   let duplicates = 0;
 
   for (const { sequenceNumber, record } of records) {
     const { event } = record;
-    if (isAtOrBelow(sequenceNumber, state.appliedSequence) || seen.has(event.messageId)) {
+    if (isAtOrBelow(sequenceNumber, state.appliedSequence) || recent.has(event.messageId)) {
       duplicates += 1;
       continue;
     }
-    seen.add(event.messageId);
+    recent.add(event.messageId);
     const occurredAt = event.timestamp ?? record.receivedAt;
     const journeyProgress = { ...state.journeys };
     for (const candidate of journeys.byTriggerEvent.get(event.event) ?? []) {
@@ -127,7 +155,7 @@ export function applyRecordsToCustomer(
     state = {
       ...state,
       appliedSequence: sequenceNumber,
-      recentMessageIds: [...state.recentMessageIds, event.messageId].slice(-RECENT_MESSAGE_IDS_KEPT),
+      recentMessageIds: recent.toArray(),
       eventCount: state.eventCount + 1,
       lastSeenAt: laterOf(state.lastSeenAt, occurredAt),
       firstSeenAt: earlierOf(state.firstSeenAt, occurredAt),

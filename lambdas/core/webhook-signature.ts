@@ -28,5 +28,8 @@ export function verifyWebhookSignature(
   if (!Number.isInteger(timestamp) || given === undefined) return false;
   if (Math.abs(nowUnixSeconds - timestamp) > toleranceSeconds) return false;
   const expected = signWebhookBody(secret, body, timestamp).split('v1=')[1] ?? '';
-  return given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  // timingSafeEqual needs buffers of equal byte length; a non-ASCII header must fail, not throw.
+  const givenBytes = Buffer.from(given);
+  const expectedBytes = Buffer.from(expected);
+  return givenBytes.length === expectedBytes.length && timingSafeEqual(givenBytes, expectedBytes);
 }

@@ -23,7 +23,7 @@ export interface BatchResponse {
 export interface DeadLetteredBatch<R> {
   records: R[];
   reason: string;
-  /** Invocations that included these records, the first one counted. */
+  /** Invocations of these records once they could not be split further, the first one counted. */
   attempts: number;
 }
 

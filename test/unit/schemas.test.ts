@@ -198,9 +198,9 @@ describe('customerIdOf', () => {
     expect(customerIdOf({ anonymousId: 'user-1' })).not.toBe(customerIdOf({ userId: 'user-1' }));
   });
 
-  // Known bug (see report): the prefix does not keep the two spaces apart, because a userId may
-  // itself start with "anon:" (TrackEvent allows any string up to 256 characters).
-  it.fails('never gives a user the customer id of an anonymous visitor', () => {
-    expect(customerIdOf({ userId: 'anon:device-9' })).not.toBe(customerIdOf({ anonymousId: 'device-9' }));
+  it("refuses a userId in the anonymous namespace, so no user gets an anonymous visitor's key", () => {
+    const result = TrackEvent.safeParse({ userId: 'anon:device-9', event: 'Product Viewed' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['userId']);
   });
 });
