@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
-import { handler } from '../../lambdas/ingest/handler.js';
 import type { HttpResult } from '../../lambdas/http/responses.js';
 import { MAX_BODY_BYTES } from '../../lambdas/http/routes.js';
+import { handler } from '../../lambdas/ingest/handler.js';
 import { partitionKeyOf } from '../../schemas/stream-record.js';
 import { pointAdaptersAt } from './support/adapters.js';
 import { httpEvent } from './support/http-events.js';
@@ -27,7 +27,9 @@ afterAll(async () => {
   resetClientsForTests();
 });
 
-async function invoke(event: APIGatewayProxyEventV2): Promise<HttpResult & { json: Record<string, unknown> }> {
+async function invoke(
+  event: APIGatewayProxyEventV2,
+): Promise<HttpResult & { json: Record<string, unknown> }> {
   const result = (await handler(event, {} as Context)) as HttpResult;
   return { ...result, json: JSON.parse(String(result.body)) };
 }

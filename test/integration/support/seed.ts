@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { JourneyInput } from '../../../schemas/journey.js';
-import type { Webhook } from '../../../schemas/tenant.js';
 import { putJourney, putTenant, putWriteKey } from '../../../lambdas/adapters/config-store.js';
+import type { JourneyInput } from '../../../schemas/journey.js';
 import { Journey } from '../../../schemas/journey.js';
+import type { Webhook } from '../../../schemas/tenant.js';
 
 export interface SeededTenant {
   tenantId: string;

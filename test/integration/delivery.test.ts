@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, DynamoDBRecord } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
+import { actionSortKey, customerPartition } from '../../lambdas/adapters/customer-store.js';
+import { deadLetteredActions } from '../../lambdas/adapters/outbox-store.js';
+import { verifyWebhookSignature } from '../../lambdas/core/webhook-signature.js';
+import { handler as customerApi } from '../../lambdas/customer-api/handler.js';
+import { handler as dispatcher } from '../../lambdas/dispatcher/handler.js';
+import type { HttpResult } from '../../lambdas/http/responses.js';
+import { handler as ingest } from '../../lambdas/ingest/handler.js';
+import { handler as processor } from '../../lambdas/processor/handler.js';
+import { sweepDueDeliveries } from '../../lambdas/sweeper/sweep-deliveries.js';
+import type { Action } from '../../schemas/action.js';
+import type { Webhook } from '../../schemas/tenant.js';
+import { pointAdaptersAt } from './support/adapters.js';
+import { httpEvent } from './support/http-events.js';
+import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
+import { cartReminder, type SeededTenant, seedTenant } from './support/seed.js';
+import { recordsOfCustomers } from './support/stream-events.js';
+import { insertRecordOf } from './support/table-stream.js';
+import { startWebhookReceiver } from './support/webhook-receiver.js';
+
+const MAX_ATTEMPTS = 3;
+
+let resources: FreshResources;
+const receivers: Awaited<ReturnType<typeof startWebhookReceiver>>[] = [];
+
+beforeAll(async () => {
+  resources = await freshResources('delivery');
+  pointAdaptersAt(resources, {
+    // Retries due at once, so a test drives them by running the sweeper.
+    DELIVERY_BACKOFF_BASE_SECONDS: '0',
+    DELIVERY_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+    DELIVERY_TIMEOUT_MS: '2000',
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(receivers.map((receiver) => receiver.close()));
+  await deleteResources(resources);
+  resetClientsForTests();
+});
+
+async function receiver(options: Parameters<typeof startWebhookReceiver>[0] = {}) {
+  const started = await startWebhookReceiver(options);
+  receivers.push(started);
+  return started;
+}
+
+/** A tenant of the test's own, with the cart reminder journey and, if given, a webhook. */
+async function tenantWith(webhookUrl?: string): Promise<SeededTenant & { webhook?: Webhook }> {
+  const tenantId = `shop-${randomUUID().slice(0, 8)}`;
+  const webhook = webhookUrl === undefined ? undefined : { url: webhookUrl, secret: `whsec_${randomUUID()}` };
+  const seeded = await seedTenant({
+    tenantId,
+    journeys: [cartReminder],
+    ...(webhook === undefined ? {} : { webhook }),
+  });
+  return { ...seeded, ...(webhook === undefined ? {} : { webhook }) };
+}
+
+/** A customer abandons a cart: ingest, then the processor, which writes one action to the outbox. */
+async function fireAction(tenant: SeededTenant) {
+  const customerId = `user-${randomUUID()}`;
+  const tracked = await ingest(
+    httpEvent('POST /v1/track', {
+      writeKey: tenant.writeKey,
+      body: { userId: customerId, event: 'cart_abandoned', properties: { total: 80 } },
+    }),
+    {} as Context,
+  );
+  expect(tracked).toMatchObject({ statusCode: 200 });
+  const records = await recordsOfCustomers(resources.eventsStream, [customerId]);
+  expect(await processor({ Records: records }, {} as Context)).toEqual({ batchItemFailures: [] });
+  const actions = await actionsSeenBy(tenant, customerId);
+  expect(actions).toHaveLength(1);
+  const action = actions[0] as Action;
+  const key = { pk: customerPartition(tenant.tenantId, customerId), sk: actionSortKey(action) };
+  return { customerId, action, key };
+}
+
+/** What the tenant reads from the customer API: `GET /v1/customers/{customerId}/actions`. */
+async function actionsSeenBy(tenant: SeededTenant, customerId: string): Promise<Action[]> {
+  const response = (await customerApi(
+    httpEvent('GET /v1/customers/{customerId}/actions', {
+      writeKey: tenant.writeKey,
+      pathParameters: { customerId },
+    }),
+    {} as Context,
+  )) as HttpResult;
+  expect(response.statusCode).toBe(200);
+  return JSON.parse(String(response.body)).actions;
+}
+
+async function deliveryOf(tenant: SeededTenant, customerId: string) {
+  return (await actionsSeenBy(tenant, customerId))[0]?.delivery;
+}
+
+/** Hands the dispatcher the INSERT record the customers table's stream holds for an action. */
+async function dispatch(record: DynamoDBRecord) {
+  return dispatcher({ Records: [record] }, {} as Context);
+}
+
+/** Runs the sweeper, as its schedule would, until the action's delivery settles (or `rounds` runs out). */
+async function sweepUntilSettled(tenant: SeededTenant, customerId: string, rounds = MAX_ATTEMPTS + 2) {
+  for (let round = 0; round < rounds; round += 1) {
+    const status = (await deliveryOf(tenant, customerId))?.status;
+    if (status === 'delivered' || status === 'dead_lettered') return;
+    await sweepDueDeliveries(new Date());
+  }
+}
+
+const withoutDelivery = ({ delivery: _, ...action }: Action) => action;
+const nowSeconds = () => Math.floor(Date.now() / 1_000);
+
+describe('delivering an action', () => {
+  it('posts it to the tenant’s webhook, signed, with the action id as idempotency key', async () => {
+    const hook = await receiver();
+    const tenant = await tenantWith(hook.url);
+    const otherTenant = await tenantWith();
+    const { customerId, action, key } = await fireAction(tenant);
+
+    expect(await dispatch(await insertRecordOf(resources.customersStreamArn, key.sk))).toEqual({
+      batchItemFailures: [],
+    });
+
+    expect(hook.requests).toHaveLength(1);
+    const [request] = hook.requests;
+    expect(request?.headers['idempotency-key']).toBe(action.actionId);
+    expect(request?.headers['content-type']).toBe('application/json');
+    const signature = String(request?.headers['ecoute-signature']);
+    expect(
+      verifyWebhookSignature(String(tenant.webhook?.secret), String(request?.body), signature, nowSeconds()),
+    ).toBe(true);
+    expect(
+      verifyWebhookSignature('whsec_someone_else_entirely', String(request?.body), signature, nowSeconds()),
+    ).toBe(false);
+    expect(JSON.parse(String(request?.body))).toEqual(withoutDelivery(action));
+
+    expect(await actionsSeenBy(tenant, customerId)).toEqual([
+      {
+        ...action,
+        delivery: {
+          status: 'delivered',
+          attempts: 1,
+          lastAttemptAt: expect.any(String),
+          deliveredAt: expect.any(String),
+        },
+      },
+    ]);
+    // Another tenant asking about the same customer id reads under its own partition: nothing.
+    expect(await actionsSeenBy(otherTenant, customerId)).toEqual([]);
+  });
+
+  it('sends nothing more when the stream hands the dispatcher the same INSERT again', async () => {
+    const hook = await receiver();
+    const tenant = await tenantWith(hook.url);
+    const { customerId, key } = await fireAction(tenant);
+    const insert = await insertRecordOf(resources.customersStreamArn, key.sk);
+    await dispatch(insert);
+    expect(hook.requests).toHaveLength(1);
+
+    expect(await dispatch(insert)).toEqual({ batchItemFailures: [] });
+    await sweepDueDeliveries(new Date(Date.now() + 61_000));
+
+    expect(hook.requests).toHaveLength(1);
+    expect(await deliveryOf(tenant, customerId)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('retries a webhook that fails twice until it answers 2xx, which it then does exactly once', async () => {
+    const hook = await receiver({ failFirst: 2 });
+    const tenant = await tenantWith(hook.url);
+    const { customerId, action, key } = await fireAction(tenant);
+
+    await dispatch(await insertRecordOf(resources.customersStreamArn, key.sk));
+
+    expect(await deliveryOf(tenant, customerId)).toMatchObject({
+      status: 'retrying',
+      attempts: 1,
+      lastError: 'webhook answered HTTP 500',
+    });
+
+    await sweepUntilSettled(tenant, customerId);
+
+    expect(await deliveryOf(tenant, customerId)).toMatchObject({ status: 'delivered', attempts: 3 });
+    expect(hook.requests.map((request) => request.status)).toEqual([500, 500, 200]);
+    expect(hook.accepted()).toHaveLength(1);
+    expect(new Set(hook.requests.map((request) => request.headers['idempotency-key']))).toEqual(
+      new Set([action.actionId]),
+    );
+    await sweepDueDeliveries(new Date(Date.now() + 61_000));
+    expect(hook.requests).toHaveLength(3);
+  });
+
+  it(`dead-letters an action whose webhook always fails, after ${MAX_ATTEMPTS} attempts`, async () => {
+    const hook = await receiver({ status: 503 });
+    const tenant = await tenantWith(hook.url);
+    const { customerId, key } = await fireAction(tenant);
+
+    await dispatch(await insertRecordOf(resources.customersStreamArn, key.sk));
+    await sweepUntilSettled(tenant, customerId);
+
+    expect(await deliveryOf(tenant, customerId)).toMatchObject({
+      status: 'dead_lettered',
+      attempts: MAX_ATTEMPTS,
+      lastError: 'webhook answered HTTP 503',
+    });
+    expect(hook.requests).toHaveLength(MAX_ATTEMPTS);
+    expect(hook.accepted()).toHaveLength(0);
+    expect(await deadLetteredActions(100)).toContainEqual({ key, attempts: MAX_ATTEMPTS });
+    await sweepDueDeliveries(new Date(Date.now() + 3_600_000));
+    expect(hook.requests).toHaveLength(MAX_ATTEMPTS);
+  });
+
+  it('delivers an action the dispatcher never saw, once its safety-net delay has passed', async () => {
+    const hook = await receiver();
+    const tenant = await tenantWith(hook.url);
+    const { customerId, action } = await fireAction(tenant);
+
+    await sweepDueDeliveries(new Date());
+    expect(hook.requests).toHaveLength(0);
+    expect(await deliveryOf(tenant, customerId)).toMatchObject({ status: 'pending', attempts: 0 });
+
+    const later = new Date(Date.now() + 61_000);
+    const report = await sweepDueDeliveries(later);
+
+    expect(report.outcomes.delivered).toBeGreaterThanOrEqual(1);
+    expect(hook.requests).toHaveLength(1);
+    const [request] = hook.requests;
+    expect(request?.headers['idempotency-key']).toBe(action.actionId);
+    expect(
+      verifyWebhookSignature(
+        String(tenant.webhook?.secret),
+        String(request?.body),
+        String(request?.headers['ecoute-signature']),
+        Math.floor(later.getTime() / 1_000),
+      ),
+    ).toBe(true);
+    expect(await deliveryOf(tenant, customerId)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('retries, then dead-letters with the reason, an action of a tenant without webhook', async () => {
+    const tenant = await tenantWith();
+    const { customerId, key } = await fireAction(tenant);
+
+    await dispatch(await insertRecordOf(resources.customersStreamArn, key.sk));
+
+    expect(await deliveryOf(tenant, customerId)).toMatchObject({
+      status: 'retrying',
+      attempts: 1,
+      lastError: 'the tenant has no webhook configured',
+    });
+
+    await sweepUntilSettled(tenant, customerId);
+
+    expect(await deliveryOf(tenant, customerId)).toMatchObject({
+      status: 'dead_lettered',
+      attempts: MAX_ATTEMPTS,
+      lastError: 'the tenant has no webhook configured',
+    });
+    expect(await deadLetteredActions(100)).toContainEqual({ key, attempts: MAX_ATTEMPTS });
+  });
+});
