@@ -11,8 +11,12 @@ import { CUSTOMERS_TABLE, retryQueue } from './table-design.js';
 /** Every item of a customer shares this partition key: export and erasure are one Query. */
 export const customerPartition = (tenantId: string, customerId: string) => `${tenantId}#${customerId}`;
 
-export const actionSortKey = (action: Pick<ActionIntent, 'firedAt' | 'actionId'>) =>
-  `ACTION#${action.firedAt}#${action.actionId}`;
+/**
+ * Keyed by the deterministic action id alone, so an action can be written once and only once,
+ * whatever path its cause took to get here (a stream replay, or a sender's late retry).
+ */
+export const actionSortKey = (action: Pick<ActionIntent, 'actionId'>) => `ACTION#${action.actionId}`;
+export const actionIdOfSortKey = (sortKey: string) => sortKey.slice('ACTION#'.length);
 
 /** TransactWriteItems takes at most 100 items: the state and 99 actions. */
 export const MAX_ACTIONS_PER_WRITE = 99;
@@ -59,7 +63,8 @@ function newActionItem(intent: ActionIntent) {
 /**
  * Writes a customer's new state and the actions it produced in one conditional write: the
  * state only if nobody wrote it since `previousVersion` was read (VersionConflictError
- * otherwise), each action only if it does not exist yet. Either all of it lands or nothing.
+ * otherwise), each action only if it does not exist yet. An action that exists already was
+ * fired before for the same cause: it is left as it is and the rest is written.
  */
 export async function saveCustomerOutcome(
   previousVersion: number | undefined,
@@ -81,44 +86,66 @@ export async function saveCustomerOutcome(
     ConditionExpression: previousVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :expected',
     ExpressionAttributeValues: previousVersion === undefined ? undefined : { ':expected': previousVersion },
   };
-  try {
-    if (actions.length === 0) {
-      await dynamo().send(new PutCommand(statePut));
-    } else {
-      await dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: statePut },
-            ...actions.map((intent) => ({
-              Put: {
-                TableName: env().CUSTOMERS_TABLE,
-                Item: newActionItem(intent),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            })),
-          ],
-        }),
+  let pending = [...actions];
+  for (;;) {
+    try {
+      if (pending.length === 0) {
+        await dynamo().send(new PutCommand(statePut));
+      } else {
+        await dynamo().send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: statePut },
+              ...pending.map((intent) => ({
+                Put: {
+                  TableName: env().CUSTOMERS_TABLE,
+                  Item: newActionItem(intent),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              })),
+            ],
+          }),
+        );
+      }
+      return saved;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new VersionConflictError('customer state changed since it was read', { cause: error });
+      }
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      // Reasons come in the order of TransactItems: the state first, then each action.
+      const [stateReason, ...actionReasons] = error.CancellationReasons ?? [];
+      const existing = new Set(
+        actionReasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : [])),
       );
+      if (stateReason?.Code !== 'None' || existing.size === 0) {
+        throw new VersionConflictError('customer state changed since it was read', { cause: error });
+      }
+      pending = pending.filter((_, index) => !existing.has(index));
     }
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException) {
-      throw new VersionConflictError('customer state changed since it was read', { cause: error });
-    }
-    throw error;
   }
-  return saved;
 }
 
-/** A customer's actions, newest first (pull channels and the business's own views). */
+/**
+ * A customer's actions, newest first (pull channels and the business's own views). Action keys
+ * carry no time, so the customer's actions (bounded by their 90-day time to live) are sorted here.
+ */
 export async function listActions(tenantId: string, customerId: string, limit = 100): Promise<Action[]> {
-  const { Items } = await dynamo().send(
-    new QueryCommand({
-      TableName: env().CUSTOMERS_TABLE,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': customerPartition(tenantId, customerId), ':prefix': 'ACTION#' },
-      ScanIndexForward: false,
-      Limit: limit,
-    }),
-  );
-  return (Items ?? []).map((item) => Action.parse(item.action));
+  const actions: Action[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(
+      new QueryCommand({
+        TableName: env().CUSTOMERS_TABLE,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': customerPartition(tenantId, customerId), ':prefix': 'ACTION#' },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) actions.push(Action.parse(item.action));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return actions
+    .sort((a, b) => b.firedAt.localeCompare(a.firedAt) || a.actionId.localeCompare(b.actionId))
+    .slice(0, limit);
 }

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Action } from '../../schemas/action.js';
 import { dynamo } from './aws-clients.js';
-import { retryBucketOf } from './customer-store.js';
+import { actionIdOfSortKey, retryBucketOf } from './customer-store.js';
 import { env } from './env.js';
 import { CUSTOMERS_TABLE, DEAD_LETTER_QUEUE, retryQueue } from './table-design.js';
 
@@ -32,7 +32,7 @@ export async function claimDeliveryAttempt(
   attemptsSeen: number,
   now: Date,
 ): Promise<Action | null> {
-  const actionId = key.sk.slice(-32);
+  const actionId = actionIdOfSortKey(key.sk);
   try {
     const { Attributes } = await dynamo().send(
       new UpdateCommand({
@@ -91,7 +91,7 @@ export async function recordFailedAttempt(
     {
       ':status': retrying ? 'retrying' : 'dead_lettered',
       ':reason': reason.slice(0, 500),
-      ':queue': retrying ? retryQueue(retryBucketOf(key.sk.slice(-32))) : DEAD_LETTER_QUEUE,
+      ':queue': retrying ? retryQueue(retryBucketOf(actionIdOfSortKey(key.sk))) : DEAD_LETTER_QUEUE,
       ':at': (retrying ? next.retryAt : next.deadLetteredAt).toISOString(),
     },
   );

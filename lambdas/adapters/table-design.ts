@@ -23,7 +23,7 @@ export const CONFIG_TABLE = {
  * customer (`<tenantId>#<customerId>`), so a customer's whole footprint is one Query away
  * (export and erasure rely on that).
  * - state:  sk `STATE`
- * - action: sk `ACTION#<firedAt ISO>#<actionId>`
+ * - action: sk `ACTION#<actionId>` (deterministic: an action is written once)
  *
  * The table's stream (NEW_IMAGE) feeds the dispatcher with newly written actions: the outbox
  * pattern, so an action is delivered if and only if the state change that produced it was

@@ -88,6 +88,18 @@ class RecentMessageIds {
   }
 }
 
+/**
+ * How redeliveries are recognised. Normally by both the applied sequence number and the recent
+ * message ids. After a write conflict with an overlapping writer, the stored watermark may be
+ * ahead of records that were never applied (the other writer had later ones): then only the
+ * message ids, which name exactly what was applied, are trusted.
+ */
+export type DedupeMode = 'sequence-and-message-id' | 'message-id-only';
+
+function laterSequence(current: string | undefined, candidate: string): string {
+  return current !== undefined && BigInt(current) > BigInt(candidate) ? current : candidate;
+}
+
 function isAtOrBelow(sequenceNumber: string, watermark: string | undefined): boolean {
   return watermark !== undefined && BigInt(sequenceNumber) <= BigInt(watermark);
 }
@@ -112,6 +124,7 @@ export function applyRecordsToCustomer(
   previous: CustomerState | undefined,
   records: readonly SequencedRecord[],
   journeys: PublishedJourneys,
+  dedupe: DedupeMode = 'sequence-and-message-id',
 ): CustomerOutcome {
   const first = records[0];
   if (first === undefined) {
@@ -126,7 +139,9 @@ export function applyRecordsToCustomer(
 
   for (const { sequenceNumber, record } of records) {
     const { event } = record;
-    if (isAtOrBelow(sequenceNumber, state.appliedSequence) || recent.has(event.messageId)) {
+    const belowWatermark =
+      dedupe === 'sequence-and-message-id' && isAtOrBelow(sequenceNumber, state.appliedSequence);
+    if (belowWatermark || recent.has(event.messageId)) {
       duplicates += 1;
       continue;
     }
@@ -154,7 +169,7 @@ export function applyRecordsToCustomer(
     }
     state = {
       ...state,
-      appliedSequence: sequenceNumber,
+      appliedSequence: laterSequence(state.appliedSequence, sequenceNumber),
       recentMessageIds: recent.toArray(),
       eventCount: state.eventCount + 1,
       lastSeenAt: laterOf(state.lastSeenAt, occurredAt),

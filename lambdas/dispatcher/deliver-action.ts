@@ -42,7 +42,7 @@ export async function attemptDelivery(
         );
 
   if (result.ok) {
-    await recordDelivered(key, attempt, new Date());
+    await recordDelivered(key, attempt, now);
     logger.info('action delivered', { ...log, actionId: action.actionId, attempt });
     return 'delivered';
   }

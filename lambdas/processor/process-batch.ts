@@ -5,7 +5,7 @@ import { StreamRecord } from '../../schemas/stream-record.js';
 import { loadPublishedJourneys } from '../adapters/config-store.js';
 import { loadCustomerState, MAX_ACTIONS_PER_WRITE, saveCustomerOutcome } from '../adapters/customer-store.js';
 import { logger } from '../adapters/logger.js';
-import { applyRecordsToCustomer, type SequencedRecord } from '../core/engine.js';
+import { applyRecordsToCustomer, type DedupeMode, type SequencedRecord } from '../core/engine.js';
 import { VersionConflictError } from '../core/errors.js';
 import { customerRef } from '../core/ids.js';
 
@@ -101,7 +101,8 @@ export async function processKinesisBatch(
 async function applyToCustomerWithRetry(group: SequencedRecord[]) {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await applyToCustomer(group);
+      // After a conflict the stored watermark may belong to an overlapping writer's later records.
+      return await applyToCustomer(group, attempt === 1 ? 'sequence-and-message-id' : 'message-id-only');
     } catch (error) {
       if (!(error instanceof VersionConflictError) || attempt > CONFLICT_RETRIES) throw error;
     }
@@ -112,7 +113,7 @@ async function applyToCustomerWithRetry(group: SequencedRecord[]) {
  * One read, then one write per customer, unless the records fire more actions than one
  * transaction holds: then the records are applied in slices, each slice its own write.
  */
-async function applyToCustomer(group: SequencedRecord[]) {
+async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
   const first = group[0];
   if (first === undefined) return { applied: 0, duplicates: 0, actions: 0 };
   const { tenantId, customerId } = first.record;
@@ -122,10 +123,10 @@ async function applyToCustomer(group: SequencedRecord[]) {
   let remaining = group;
   while (remaining.length > 0) {
     let take = remaining.length;
-    let outcome = applyRecordsToCustomer(state, remaining.slice(0, take), journeys);
+    let outcome = applyRecordsToCustomer(state, remaining.slice(0, take), journeys, dedupe);
     while (outcome.actions.length > MAX_ACTIONS_PER_WRITE && take > 1) {
       take = Math.ceil(take / 2);
-      outcome = applyRecordsToCustomer(state, remaining.slice(0, take), journeys);
+      outcome = applyRecordsToCustomer(state, remaining.slice(0, take), journeys, dedupe);
     }
     if (outcome.applied > 0)
       state = await saveCustomerOutcome(state?.version, outcome.state, outcome.actions);

@@ -194,6 +194,19 @@ describe('the journey processor', () => {
     );
   });
 
+  it('never writes a second action for a message the sender repeats after it left the dedupe window', async () => {
+    const customer = newCustomer();
+    const cart = cartAbandoned(customer, 90);
+    const filler = Array.from({ length: 105 }, () => pageViewed(customer));
+    await processBatch(await trackThroughIngest(acme, [cart]));
+    await processBatch(await trackThroughIngest(acme, filler));
+    // The same call again, much later: a new stream record, its messageId long out of the window.
+    expect(await processBatch(await trackThroughIngest(acme, [cart]))).toEqual({ batchItemFailures: [] });
+
+    const actions = await listActions('acme', customer);
+    expect(actions.map((action) => action.triggeredBy.messageId)).toEqual([cart.messageId]);
+  });
+
   it('writes a customer with five events in a batch once, the version going up by one', async () => {
     const customer = newCustomer();
     const fiveEvents = () => [
@@ -370,13 +383,9 @@ describe('a writer that overlaps the processor', () => {
     expect(await listActions('acme', customer)).toHaveLength(2);
   });
 
-  // Known bug, kept visible: when the invocation holding the LATER records writes first, the
-  // other one reads back an `appliedSequence` above its own records after the version conflict
-  // and drops them as redeliveries: eventCount ends at 3 and the first cart's action is never
-  // fired, with no batch item failure and no log. Lambda serialises a shard's batches, so this
-  // needs two overlapping invocations on one shard (invariant 1 of ARCHITECTURE.md calls the
-  // conditional write the guard for that overlap). Turn `it.fails` into `it` once fixed.
-  it.fails('loses no event when two invocations on the same customer overlap, the later records winning', async () => {
+  // After the version conflict, the invocation with the earlier records reads back an
+  // `appliedSequence` above its own records; it must trust only the message ids then.
+  it('loses no event when two invocations on the same customer overlap, the later records winning', async () => {
     const customer = newCustomer();
     const calls = [
       pageViewed(customer),
