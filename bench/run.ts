@@ -54,15 +54,20 @@ async function engineThroughput() {
     Array.from({ length: perCustomer }, (_, i) => ({
       sequenceNumber: String(10n ** 20n + BigInt(c * perCustomer + i)),
       record: {
-        kind: 'event' as const,
+        kind: 'call' as const,
         tenantId: 'demo',
         customerId: `customer-${c}`,
         receivedAt: new Date(1_790_000_000_000 + i * 1_000).toISOString(),
-        event: {
+        call: {
+          type: 'track' as const,
           userId: `customer-${c}`,
           event: i % 3 === 0 ? 'Product Viewed' : 'Page Viewed',
           properties: { category: i % 2 === 0 ? 'shoes' : 'bags', total: i },
           messageId: `m-${c}-${i}`,
+          timestamp: new Date(1_790_000_000_000 + i * 1_000).toISOString(),
+          receivedAt: new Date(1_790_000_000_000 + i * 1_000).toISOString(),
+          channel: 'web' as const,
+          context: {},
         },
       },
     })),

@@ -1,12 +1,33 @@
 import * as z from 'zod';
-import { IsoDateTime, Slug } from './common.js';
+import { IsoDateTime, JsonObject, Slug } from './common.js';
+import { Channel } from './segment-call.js';
 
 /** How many recent message ids a customer remembers to drop SDK retries and stream redeliveries. */
 export const RECENT_MESSAGE_IDS_KEPT = 100;
+/** Anonymous ids (devices, browsers) remembered for a known customer. */
+export const ANONYMOUS_IDS_KEPT = 20;
 
 export const JourneyProgress = z.object({
   entries: z.number().int().min(0),
   lastEnteredAt: IsoDateTime,
+});
+
+/** A trait with the time it was last set, so an older identify arriving late never overwrites a newer value. */
+export const TraitValue = z.object({ value: z.unknown(), updatedAt: IsoDateTime });
+
+export const Profile = z.object({
+  traits: z.record(z.string(), TraitValue),
+  /** Accounts (B2B) the customer belongs to, from `group` calls. */
+  groups: z.record(z.string(), z.object({ traits: JsonObject, updatedAt: IsoDateTime })),
+  /** Devices and browsers joined to this customer by identify or alias, newest last. */
+  anonymousIds: z.array(z.string()).max(ANONYMOUS_IDS_KEPT),
+});
+export type Profile = z.infer<typeof Profile>;
+
+export const StoreVisit = z.object({
+  storeId: z.string().min(1).max(256),
+  zone: z.string().min(1).max(256).optional(),
+  at: IsoDateTime,
 });
 
 /**
@@ -28,5 +49,27 @@ export const CustomerState = z.object({
   firstSeenAt: IsoDateTime,
   lastSeenAt: IsoDateTime,
   journeys: z.record(z.string(), JourneyProgress),
+  profile: Profile.optional(),
+  /** When the customer was last active on each channel: where they are now. */
+  channels: z.partialRecord(Channel, z.object({ lastSeenAt: IsoDateTime })).optional(),
+  /** The last store the customer was seen in, with the zone (aisle) when known. */
+  lastStoreVisit: StoreVisit.optional(),
+  /**
+   * Set once this (anonymous or former) id was joined to a known customer: its profile, counters
+   * and journey progress went there, and whatever arrives for it is forwarded there.
+   */
+  mergedInto: z.string().min(1).optional(),
 });
 export type CustomerState = z.infer<typeof CustomerState>;
+
+/** What a joined id hands over to the customer it now belongs to. */
+export const MergedHistory = CustomerState.pick({
+  eventCount: true,
+  firstSeenAt: true,
+  lastSeenAt: true,
+  journeys: true,
+  profile: true,
+  channels: true,
+  lastStoreVisit: true,
+});
+export type MergedHistory = z.infer<typeof MergedHistory>;

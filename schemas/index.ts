@@ -4,6 +4,7 @@ export * from './common.js';
 export * from './customer-state.js';
 export * from './journey.js';
 export * from './seed.js';
+export * from './segment-call.js';
 export * from './stream-record.js';
 export * from './tenant.js';
 export * from './track-event.js';

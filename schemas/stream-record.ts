@@ -1,34 +1,62 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { IsoDateTime, Slug } from './common.js';
-import { ANONYMOUS_PREFIX, TrackEvent } from './track-event.js';
+import { MergedHistory } from './customer-state.js';
+import { ANONYMOUS_PREFIX, MessageId, SegmentCall } from './segment-call.js';
 
 /**
  * What travels in the Kinesis stream, keyed by tenant and customer (see `partitionKeyOf`).
- * Everything that changes a customer's state arrives this way, so one processor invocation
- * at a time applies it, in order. `kind` leaves room for identify, consent, timer firings and
- * erasure.
+ * Everything that changes a customer's state arrives this way, so one processor invocation at
+ * a time applies it, in order.
  */
-export const CustomerEventRecord = z.object({
-  kind: z.literal('event'),
+const RecordBase = {
   tenantId: Slug,
+  /** The customer whose state this record changes (`customerIdOf`). */
   customerId: z.string().min(1).max(300),
   /** Stamped by ingest: the processor's deterministic clock for this record. */
   receivedAt: IsoDateTime,
-  event: TrackEvent.and(z.object({ messageId: z.string().min(1).max(100) })),
-});
-export type CustomerEventRecord = z.infer<typeof CustomerEventRecord>;
+};
 
-export const StreamRecord = z.discriminatedUnion('kind', [CustomerEventRecord]);
+/** A tracking call (track, page, screen, identify, group, alias) for one customer. */
+export const CallRecord = z.object({ kind: z.literal('call'), ...RecordBase, call: SegmentCall });
+export type CallRecord = z.infer<typeof CallRecord>;
+
+/**
+ * "This customer is now known as `linkTo`": sent by ingest to the partition of the anonymous
+ * (or previous) id when an identify or alias call joins two ids. That customer's processor
+ * hands its state over to `linkTo` and forwards whatever arrives for it later.
+ */
+export const LinkRecord = z.object({
+  kind: z.literal('link'),
+  ...RecordBase,
+  linkId: MessageId,
+  linkTo: z.string().min(1).max(300),
+});
+export type LinkRecord = z.infer<typeof LinkRecord>;
+
+/**
+ * Written by the processor, not by ingest: the history of a joined id (`from`), handed to the
+ * customer it now belongs to. `mergeId` travels as a message id, so a replay merges nothing twice.
+ */
+export const MergeRecord = z.object({
+  kind: z.literal('merge'),
+  ...RecordBase,
+  mergeId: MessageId,
+  from: z.string().min(1).max(300),
+  history: MergedHistory,
+});
+export type MergeRecord = z.infer<typeof MergeRecord>;
+
+export const StreamRecord = z.discriminatedUnion('kind', [CallRecord, LinkRecord, MergeRecord]);
 export type StreamRecord = z.infer<typeof StreamRecord>;
 
 /**
- * The customer key: a known user wins over an anonymous id, which is prefixed; TrackEvent refuses
- * user ids with that prefix, so the two cannot clash.
+ * The customer key: a known user wins over an anonymous id, which is prefixed; user ids with
+ * that prefix are refused at ingest, so the two cannot clash.
  */
-export function customerIdOf(event: Pick<TrackEvent, 'userId' | 'anonymousId'>): string {
-  if (event.userId !== undefined) return event.userId;
-  return `${ANONYMOUS_PREFIX}${event.anonymousId}`;
+export function customerIdOf(ids: { userId?: string | undefined; anonymousId?: string | undefined }): string {
+  if (ids.userId !== undefined) return ids.userId;
+  return `${ANONYMOUS_PREFIX}${ids.anonymousId}`;
 }
 
 /**

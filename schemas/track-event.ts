@@ -1,17 +1,6 @@
 import * as z from 'zod';
 import { IsoDateTime, JsonObject } from './common.js';
-
-/** Segment's ids may be any string up to 256 characters. */
-const CustomerIdentifier = z.string().min(1).max(256);
-
-/**
- * Customer keys of anonymous visitors are `anon:<anonymousId>` (see `customerIdOf`), so a user id
- * may not start with that prefix: two customers could otherwise share one state.
- */
-export const ANONYMOUS_PREFIX = 'anon:';
-const UserIdentifier = CustomerIdentifier.refine((id) => !id.startsWith(ANONYMOUS_PREFIX), {
-  message: `a userId may not start with "${ANONYMOUS_PREFIX}", which names anonymous visitors`,
-});
+import { Identifier as CustomerIdentifier, MessageId, UserIdentifier } from './segment-call.js';
 
 /**
  * A Segment-compatible `track` call: what a business sends when a customer does something.
@@ -26,7 +15,7 @@ export const TrackEvent = z
     properties: JsonObject.default({}),
     context: JsonObject.optional(),
     timestamp: IsoDateTime.optional(),
-    messageId: z.string().min(1).max(100).optional(),
+    messageId: MessageId.optional(),
   })
   .refine((event) => event.userId !== undefined || event.anonymousId !== undefined, {
     message: 'either userId or anonymousId is required',

@@ -1,9 +1,12 @@
 import type { ActionWebhookBody } from '../../schemas/action.js';
 import { type CustomerState, RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
 import type { Journey } from '../../schemas/journey.js';
-import type { CustomerEventRecord } from '../../schemas/stream-record.js';
+import { ANONYMOUS_PREFIX, eventNameOf } from '../../schemas/segment-call.js';
+import type { CallRecord, StreamRecord } from '../../schemas/stream-record.js';
 import { compileConditions, type EventPredicate } from './conditions.js';
+import { linkToKnownCustomer, mergeHistory } from './identity.js';
 import { actionIdFor } from './ids.js';
+import { applyCallToProfile, emptyProfile, withAnonymousId } from './profile.js';
 
 /** A journey ready to run: its trigger compiled once, not interpreted per event. */
 export interface CompiledJourney {
@@ -32,7 +35,7 @@ export function compileJourneys(journeys: readonly Journey[]): PublishedJourneys
 /** One record from the stream, with the position that orders it. */
 export interface SequencedRecord {
   sequenceNumber: string;
-  record: CustomerEventRecord;
+  record: StreamRecord;
 }
 
 /** An action to record and deliver: everything but its delivery bookkeeping. */
@@ -42,12 +45,18 @@ export interface CustomerOutcome {
   /** The state to write back, or the previous one untouched when nothing was applied. */
   state: CustomerState;
   actions: ActionIntent[];
+  /**
+   * Records for other customers, to put in the stream before the state is written: a joined
+   * id's history for the known customer, and records that arrived for an id already joined.
+   */
+  forwards: StreamRecord[];
   applied: number;
   /** Records already applied before (stream redelivery) or repeated by the sender (same messageId). */
   duplicates: number;
 }
 
-function emptyState(record: CustomerEventRecord, at: string): CustomerState {
+function emptyState(record: StreamRecord): CustomerState {
+  const at = record.kind === 'call' ? record.call.timestamp : record.receivedAt;
   return {
     tenantId: record.tenantId,
     customerId: record.customerId,
@@ -58,6 +67,18 @@ function emptyState(record: CustomerEventRecord, at: string): CustomerState {
     lastSeenAt: at,
     journeys: {},
   };
+}
+
+/** The id that makes a record unique for its customer: what the dedupe window remembers. */
+function messageIdOf(record: StreamRecord): string {
+  switch (record.kind) {
+    case 'call':
+      return record.call.messageId;
+    case 'link':
+      return record.linkId;
+    case 'merge':
+      return record.mergeId;
+  }
 }
 
 /**
@@ -129,31 +150,79 @@ export function applyRecordsToCustomer(
   const first = records[0];
   if (first === undefined) {
     if (previous === undefined) throw new Error('applyRecordsToCustomer needs a state or a record');
-    return { state: previous, actions: [], applied: 0, duplicates: 0 };
+    return { state: previous, actions: [], forwards: [], applied: 0, duplicates: 0 };
   }
-  let state = previous ?? emptyState(first.record, first.record.event.timestamp ?? first.record.receivedAt);
+  let state = previous ?? emptyState(first.record);
   const recent = new RecentMessageIds(state.recentMessageIds);
   const actions: ActionIntent[] = [];
+  const forwards: StreamRecord[] = [];
   let applied = 0;
   let duplicates = 0;
 
   for (const { sequenceNumber, record } of records) {
-    const { event } = record;
+    const messageId = messageIdOf(record);
     const belowWatermark =
       dedupe === 'sequence-and-message-id' && isAtOrBelow(sequenceNumber, state.appliedSequence);
-    if (belowWatermark || recent.has(event.messageId)) {
+    if (belowWatermark || recent.has(messageId)) {
       duplicates += 1;
       continue;
     }
-    recent.add(event.messageId);
-    const occurredAt = event.timestamp ?? record.receivedAt;
-    const journeyProgress = { ...state.journeys };
-    for (const candidate of journeys.byTriggerEvent.get(event.event) ?? []) {
-      const { journey } = candidate;
+    recent.add(messageId);
+    state = applyOne(state, record, journeys, actions, forwards);
+    state = {
+      ...state,
+      appliedSequence: laterSequence(state.appliedSequence, sequenceNumber),
+      recentMessageIds: recent.toArray(),
+    };
+    applied += 1;
+  }
+  return { state, actions, forwards, applied, duplicates };
+}
+
+function applyOne(
+  state: CustomerState,
+  record: StreamRecord,
+  journeys: PublishedJourneys,
+  actions: ActionIntent[],
+  forwards: StreamRecord[],
+): CustomerState {
+  if (record.kind === 'link') {
+    const linked = linkToKnownCustomer(state, record);
+    if (linked.merge !== undefined) forwards.push(linked.merge);
+    return linked.state;
+  }
+  if (state.mergedInto !== undefined) {
+    // This id belongs to a known customer now: whatever arrives for it goes there, same ids.
+    forwards.push({ ...record, customerId: state.mergedInto });
+    return state;
+  }
+  if (record.kind === 'merge') {
+    const merged = mergeHistory(state, record.history);
+    if (!record.from.startsWith(ANONYMOUS_PREFIX)) return merged;
+    const anonymousId = record.from.slice(ANONYMOUS_PREFIX.length);
+    return { ...merged, profile: withAnonymousId(merged.profile ?? emptyProfile(), anonymousId) };
+  }
+  return applyCall(applyCallToProfile(state, record.call), record, journeys, actions);
+}
+
+/** A call's journeys side: the journeys its event name triggers, and the customer's counters. */
+function applyCall(
+  state: CustomerState,
+  record: CallRecord,
+  journeys: PublishedJourneys,
+  actions: ActionIntent[],
+): CustomerState {
+  const { call } = record;
+  const eventName = eventNameOf(call);
+  const journeyProgress = { ...state.journeys };
+  if (eventName !== undefined) {
+    // Conditions read the call as sent, with the event name journeys see (page → "Page Viewed").
+    const view = { ...call, event: eventName };
+    for (const { journey, matches } of journeys.byTriggerEvent.get(eventName) ?? []) {
       if (journey.reentry === 'never' && journeyProgress[journey.id] !== undefined) continue;
-      if (!candidate.matches(event)) continue;
+      if (!matches(view)) continue;
       actions.push({
-        actionId: actionIdFor(record.tenantId, record.customerId, journey.id, event.messageId),
+        actionId: actionIdFor(record.tenantId, record.customerId, journey.id, call.messageId),
         tenantId: record.tenantId,
         customerId: record.customerId,
         journeyId: journey.id,
@@ -162,21 +231,17 @@ export function applyRecordsToCustomer(
         channel: journey.action.channel,
         payload: journey.action.payload,
         firedAt: record.receivedAt,
-        triggeredBy: { messageId: event.messageId, event: event.event },
+        triggeredBy: { messageId: call.messageId, event: eventName },
       });
       const entries = (journeyProgress[journey.id]?.entries ?? 0) + 1;
       journeyProgress[journey.id] = { entries, lastEnteredAt: record.receivedAt };
     }
-    state = {
-      ...state,
-      appliedSequence: laterSequence(state.appliedSequence, sequenceNumber),
-      recentMessageIds: recent.toArray(),
-      eventCount: state.eventCount + 1,
-      lastSeenAt: laterOf(state.lastSeenAt, occurredAt),
-      firstSeenAt: earlierOf(state.firstSeenAt, occurredAt),
-      journeys: journeyProgress,
-    };
-    applied += 1;
   }
-  return { state, actions, applied, duplicates };
+  return {
+    ...state,
+    eventCount: state.eventCount + 1,
+    lastSeenAt: laterOf(state.lastSeenAt, call.timestamp),
+    firstSeenAt: earlierOf(state.firstSeenAt, call.timestamp),
+    journeys: journeyProgress,
+  };
 }

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../../schemas/common.js';
-import type { CustomerEventRecord } from '../../schemas/stream-record.js';
+import type { CallRecord } from '../../schemas/stream-record.js';
 import { customerIdOf } from '../../schemas/stream-record.js';
 import type { TrackEvent } from '../../schemas/track-event.js';
 
@@ -14,19 +14,24 @@ export function toStreamRecords(
   receivedAt: Date,
   newMessageId: () => string,
   batchContext?: JsonObject,
-): CustomerEventRecord[] {
-  return calls.map((call) => {
-    const context = call.context ?? batchContext;
-    return {
-      kind: 'event',
-      tenantId,
-      customerId: customerIdOf(call),
-      receivedAt: receivedAt.toISOString(),
-      event: {
-        ...call,
-        ...(context === undefined ? {} : { context }),
-        messageId: call.messageId ?? newMessageId(),
-      },
-    };
-  });
+): CallRecord[] {
+  const received = receivedAt.toISOString();
+  return calls.map((call) => ({
+    kind: 'call',
+    tenantId,
+    customerId: customerIdOf(call),
+    receivedAt: received,
+    call: {
+      type: 'track',
+      messageId: call.messageId ?? newMessageId(),
+      ...(call.userId === undefined ? {} : { userId: call.userId }),
+      ...(call.anonymousId === undefined ? {} : { anonymousId: call.anonymousId }),
+      event: call.event,
+      properties: call.properties,
+      context: call.context ?? batchContext ?? {},
+      timestamp: call.timestamp ?? received,
+      receivedAt: received,
+      channel: 'server',
+    },
+  }));
 }

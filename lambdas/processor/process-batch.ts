@@ -4,6 +4,7 @@ import type { CustomerState } from '../../schemas/customer-state.js';
 import { StreamRecord } from '../../schemas/stream-record.js';
 import { loadPublishedJourneys } from '../adapters/config-store.js';
 import { loadCustomerState, MAX_ACTIONS_PER_WRITE, saveCustomerOutcome } from '../adapters/customer-store.js';
+import { putRecordsDurably } from '../adapters/event-stream.js';
 import { logger } from '../adapters/logger.js';
 import { applyRecordsToCustomer, type DedupeMode, type SequencedRecord } from '../core/engine.js';
 import { VersionConflictError } from '../core/errors.js';
@@ -128,6 +129,9 @@ async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
       take = Math.ceil(take / 2);
       outcome = applyRecordsToCustomer(state, remaining.slice(0, take), journeys, dedupe);
     }
+    // Forwards first: if the write below fails, the retry forwards again and the receiving
+    // customer drops the repeat by its message id; the other order could lose them.
+    if (outcome.forwards.length > 0) await putRecordsDurably(outcome.forwards);
     if (outcome.applied > 0)
       state = await saveCustomerOutcome(state?.version, outcome.state, outcome.actions);
     totals.applied += outcome.applied;

@@ -35,6 +35,8 @@ export class JourneyProcessor extends Construct {
     const fn = this.function.function;
     data.config.table.grantReadData(fn);
     data.customers.table.grantReadWriteData(fn);
+    // Identity stitching hands a joined id's history to the known customer through the stream.
+    data.events.stream.grantWrite(fn);
 
     this.eventSource = new KinesisEventSource(data.events.stream, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,

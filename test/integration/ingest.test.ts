@@ -77,11 +77,11 @@ describe('POST /v1/track', () => {
     const [{ partitionKey, data }] = stored as [(typeof stored)[number]];
     expect(partitionKey).toBe(partitionKeyOf('acme', userId));
     expect(data).toEqual({
-      kind: 'event',
+      kind: 'call',
       tenantId: 'acme',
       customerId: userId,
       receivedAt: expect.any(String),
-      event: call,
+      call: expect.objectContaining({ ...call, type: 'track' }),
     });
     const receivedAt = Date.parse(String(data.receivedAt));
     expect(receivedAt).toBeGreaterThanOrEqual(before);

@@ -75,7 +75,7 @@ async function trackThroughIngest(tenant: SeededTenant, calls: Call[]): Promise<
 }
 
 function messageIdOf(record: KinesisStreamRecord): string {
-  return JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')).event.messageId;
+  return JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')).call.messageId;
 }
 
 /** One invocation of the processor, as the Kinesis event source mapping makes it. */
@@ -134,6 +134,7 @@ describe('the journey processor', () => {
       firstSeenAt: expect.any(String),
       lastSeenAt: expect.any(String),
       journeys: { 'cart-reminder': { entries: 1, lastEnteredAt: expect.any(String) } },
+      channels: { server: { lastSeenAt: expect.any(String) } },
     });
     expect(cost).toEqual({ reads: 1, writes: 1 });
   });
@@ -243,11 +244,11 @@ describe('the journey processor', () => {
       cartAbandoned(buyer, 75),
     ]);
     const badRecord = {
-      kind: 'event',
+      kind: 'call',
       tenantId: 'acme',
       customerId: buyer,
       receivedAt: 'yesterday',
-      event: { userId: buyer, event: 'cart_abandoned', properties: {}, messageId: randomUUID() },
+      call: { type: 'track', userId: buyer, event: 'cart_abandoned', properties: {}, messageId: randomUUID() },
     };
     const put = await kinesis().send(
       new PutRecordsCommand({

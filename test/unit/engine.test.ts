@@ -11,7 +11,7 @@ import { actionIdFor } from '../../lambdas/core/ids.js';
 import { ActionWebhookBody } from '../../schemas/action.js';
 import { CustomerState, RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
 import { Journey, type JourneyInput } from '../../schemas/journey.js';
-import type { CustomerEventRecord } from '../../schemas/stream-record.js';
+import type { CallRecord } from '../../schemas/stream-record.js';
 
 const TENANT = 'acme';
 const CUSTOMER = 'user-42';
@@ -55,20 +55,24 @@ interface EventSpec {
   receivedAt?: string;
 }
 
-const eventRecord = (spec: EventSpec): CustomerEventRecord => {
+const eventRecord = (spec: EventSpec): CallRecord => {
   const customerId = spec.customerId ?? CUSTOMER;
+  const receivedAt = spec.receivedAt ?? RECEIVED_AT;
   return {
-    kind: 'event',
+    kind: 'call',
     tenantId: TENANT,
     customerId,
-    receivedAt: spec.receivedAt ?? RECEIVED_AT,
-    event: {
+    receivedAt,
+    call: {
       type: 'track',
       userId: customerId,
       event: spec.event,
       properties: spec.properties ?? {},
       messageId: spec.messageId,
-      ...(spec.timestamp === undefined ? {} : { timestamp: spec.timestamp }),
+      timestamp: spec.timestamp ?? receivedAt,
+      receivedAt,
+      channel: 'server',
+      context: {},
     },
   };
 };
@@ -192,7 +196,7 @@ describe('applyRecordsToCustomer', () => {
       [viewShoes(4, 'older'), viewShoes(5, 'same-position')],
       journeys,
     );
-    expect(redelivered).toEqual({ state, actions: [], applied: 0, duplicates: 2 });
+    expect(redelivered).toEqual({ state, actions: [], forwards: [], applied: 0, duplicates: 2 });
   });
 
   it('compares sequence numbers as numbers, not as strings', () => {
@@ -337,6 +341,7 @@ describe('applyRecordsToCustomer', () => {
       actions: [],
       applied: 0,
       duplicates: 0,
+      forwards: [],
     });
     expect(() => applyRecordsToCustomer(undefined, [], journeys)).toThrow(/needs a state or a record/);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toStreamRecords } from '../../lambdas/ingest/to-stream-records.js';
-import { CustomerEventRecord } from '../../schemas/stream-record.js';
+import { CallRecord } from '../../schemas/stream-record.js';
 import { TrackEvent } from '../../schemas/track-event.js';
 
 const receivedAt = new Date('2024-05-01T12:34:56.789Z');
@@ -30,10 +30,10 @@ describe('toStreamRecords', () => {
       newMessageId,
     );
     expect(records.map((r) => [r.kind, r.tenantId, r.customerId, r.receivedAt])).toEqual([
-      ['event', 'acme', 'u-1', '2024-05-01T12:34:56.789Z'],
-      ['event', 'acme', 'anon:d-1', '2024-05-01T12:34:56.789Z'],
+      ['call', 'acme', 'u-1', '2024-05-01T12:34:56.789Z'],
+      ['call', 'acme', 'anon:d-1', '2024-05-01T12:34:56.789Z'],
     ]);
-    for (const record of records) expect(CustomerEventRecord.safeParse(record).success).toBe(true);
+    for (const record of records) expect(CallRecord.safeParse(record).success).toBe(true);
   });
 
   it('keeps the event exactly as sent, its own timestamp included', () => {
@@ -45,7 +45,7 @@ describe('toStreamRecords', () => {
       context: { locale: 'fr-FR' },
     });
     const [record] = toStreamRecords('acme', [sent], receivedAt, messageIds().newMessageId);
-    expect(record?.event).toEqual(sent);
+    expect(record?.call).toMatchObject({ ...sent, type: 'track' });
   });
 
   it('keeps a messageId the caller gave and mints none', () => {
@@ -56,7 +56,7 @@ describe('toStreamRecords', () => {
       receivedAt,
       newMessageId,
     );
-    expect(record?.event.messageId).toBe('client-7');
+    expect(record?.call.messageId).toBe('client-7');
     expect(issued).toEqual([]);
   });
 
@@ -68,7 +68,7 @@ describe('toStreamRecords', () => {
       receivedAt,
       newMessageId,
     );
-    expect(records.map((r) => r.event.messageId)).toEqual(['generated-1', 'client-7', 'generated-2']);
+    expect(records.map((r) => r.call.messageId)).toEqual(['generated-1', 'client-7', 'generated-2']);
     expect(issued).toEqual(['generated-1', 'generated-2']);
   });
 
@@ -85,17 +85,17 @@ describe('toStreamRecords', () => {
       messageIds().newMessageId,
       batchContext,
     );
-    expect(records.map((r) => r.event.context)).toEqual([batchContext, { locale: 'fr-FR' }, {}]);
+    expect(records.map((r) => r.call.context)).toEqual([batchContext, { locale: 'fr-FR' }, {}]);
   });
 
-  it('adds no context key when neither the call nor the batch has one', () => {
+  it('gives an empty context when neither the call nor the batch has one', () => {
     const [record] = toStreamRecords(
       'acme',
       [call({ userId: 'u-1' })],
       receivedAt,
       messageIds().newMessageId,
     );
-    expect(record?.event).not.toHaveProperty('context');
+    expect(record?.call.context).toEqual({});
   });
 
   it('returns no records for no calls', () => {

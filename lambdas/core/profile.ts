@@ -1,0 +1,93 @@
+import type { JsonObject } from '../../schemas/common.js';
+import { ANONYMOUS_IDS_KEPT, type CustomerState, type Profile } from '../../schemas/customer-state.js';
+import type { SegmentCall } from '../../schemas/segment-call.js';
+
+/** What a customer's profile, channels and store presence become after one call. Pure. */
+
+export const emptyProfile = (): Profile => ({ traits: {}, groups: {}, anonymousIds: [] });
+
+const isNewer = (candidate: string, current: string | undefined) =>
+  current === undefined || Date.parse(candidate) >= Date.parse(current);
+
+/**
+ * Sets traits at `at`, each only if newer than what is stored: identify calls may arrive out of
+ * order (offline devices, retries), and the latest truth must win.
+ */
+export function withTraits(profile: Profile, traits: JsonObject, at: string): Profile {
+  const next = { ...profile.traits };
+  for (const [name, value] of Object.entries(traits)) {
+    if (isNewer(at, next[name]?.updatedAt)) next[name] = { value, updatedAt: at };
+  }
+  return { ...profile, traits: next };
+}
+
+export function withAnonymousId(profile: Profile, anonymousId: string): Profile {
+  if (profile.anonymousIds.includes(anonymousId)) return profile;
+  return { ...profile, anonymousIds: [...profile.anonymousIds, anonymousId].slice(-ANONYMOUS_IDS_KEPT) };
+}
+
+function storeOf(call: SegmentCall): { storeId: string; zone?: string } | undefined {
+  const location = call.context.location as Record<string, unknown> | undefined;
+  const properties = 'properties' in call ? call.properties : {};
+  const storeId = location?.storeId ?? properties.storeId;
+  if (typeof storeId !== 'string' || storeId.length === 0) return undefined;
+  const zone = properties.zone;
+  return typeof zone === 'string' && zone.length > 0 ? { storeId, zone } : { storeId };
+}
+
+/** Applies the profile side of a call: traits, groups, anonymous ids, channel presence, store visit. */
+export function applyCallToProfile(state: CustomerState, call: SegmentCall): CustomerState {
+  const at = call.timestamp;
+  let profile = state.profile;
+  if (call.type === 'identify') profile = withTraits(profile ?? emptyProfile(), call.traits, at);
+  if (call.type === 'group') {
+    const current = profile ?? emptyProfile();
+    const existing = current.groups[call.groupId];
+    if (isNewer(at, existing?.updatedAt)) {
+      profile = {
+        ...current,
+        groups: { ...current.groups, [call.groupId]: { traits: call.traits, updatedAt: at } },
+      };
+    }
+  }
+  if (call.userId !== undefined && call.anonymousId !== undefined) {
+    profile = withAnonymousId(profile ?? emptyProfile(), call.anonymousId);
+  }
+
+  const seenOnChannel = state.channels?.[call.channel]?.lastSeenAt;
+  const channels = isNewer(at, seenOnChannel)
+    ? { ...state.channels, [call.channel]: { lastSeenAt: at } }
+    : state.channels;
+
+  const store = storeOf(call);
+  const lastStoreVisit =
+    store !== undefined && isNewer(at, state.lastStoreVisit?.at) ? { ...store, at } : state.lastStoreVisit;
+
+  return {
+    ...state,
+    ...(profile === undefined ? {} : { profile }),
+    ...(channels === undefined ? {} : { channels }),
+    ...(lastStoreVisit === undefined ? {} : { lastStoreVisit }),
+  };
+}
+
+/** Joins two profiles: per trait and group the newer value wins; anonymous ids are kept from both. */
+export function mergeProfiles(into: Profile | undefined, from: Profile | undefined): Profile | undefined {
+  if (from === undefined) return into;
+  if (into === undefined) return from;
+  const traits = { ...into.traits };
+  for (const [name, trait] of Object.entries(from.traits)) {
+    const existing = traits[name];
+    if (existing === undefined || Date.parse(trait.updatedAt) > Date.parse(existing.updatedAt))
+      traits[name] = trait;
+  }
+  const groups = { ...into.groups };
+  for (const [groupId, group] of Object.entries(from.groups)) {
+    const existing = groups[groupId];
+    if (existing === undefined || Date.parse(group.updatedAt) > Date.parse(existing.updatedAt))
+      groups[groupId] = group;
+  }
+  let merged: Profile = { traits, groups, anonymousIds: into.anonymousIds };
+  for (const anonymousId of from.anonymousIds) merged = withAnonymousId(merged, anonymousId);
+  return merged;
+}
