@@ -8,3 +8,4 @@ export * from './segment-call.js';
 export * from './stream-record.js';
 export * from './tenant.js';
 export * from './track-event.js';
+export * from './customer-api.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { IsoDateTime, Slug } from './common.js';
 import { MergedHistory } from './customer-state.js';
-import { ANONYMOUS_PREFIX, MessageId, SegmentCall } from './segment-call.js';
+import { ANONYMOUS_PREFIX, SegmentCall } from './segment-call.js';
 
 /**
  * What travels in the Kinesis stream, keyed by tenant and customer (see `partitionKeyOf`).
@@ -29,7 +29,11 @@ export type CallRecord = z.infer<typeof CallRecord>;
 export const LinkRecord = z.object({
   kind: z.literal('link'),
   ...RecordBase,
-  linkId: MessageId,
+  /**
+   * `<messageId>:link`, `<messageId>:link-anon` or `<messageId>:link-user`: a message id (up to
+   * 100 characters) and a suffix, so longer than a message id may be.
+   */
+  linkId: z.string().min(1).max(120),
   linkTo: z.string().min(1).max(300),
 });
 export type LinkRecord = z.infer<typeof LinkRecord>;
@@ -41,7 +45,8 @@ export type LinkRecord = z.infer<typeof LinkRecord>;
 export const MergeRecord = z.object({
   kind: z.literal('merge'),
   ...RecordBase,
-  mergeId: MessageId,
+  /** `<linkId>:merge`. */
+  mergeId: z.string().min(1).max(140),
   from: z.string().min(1).max(300),
   history: MergedHistory,
 });

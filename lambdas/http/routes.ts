@@ -16,6 +16,7 @@ export interface HttpRoute {
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/track', fn: 'ingest' },
   { method: 'POST', path: '/v1/batch', fn: 'ingest' },
+  { method: 'GET', path: '/v1/customers/{customerId}', fn: 'customer-api' },
   { method: 'GET', path: '/v1/customers/{customerId}/actions', fn: 'customer-api' },
 ];
 
