@@ -7,5 +7,5 @@ export * from './seed.js';
 export * from './segment-call.js';
 export * from './stream-record.js';
 export * from './tenant.js';
-export * from './track-event.js';
+export * from './tracking-api.js';
 export * from './customer-api.js';

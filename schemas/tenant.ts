@@ -8,9 +8,19 @@ export const Webhook = z.object({
 });
 export type Webhook = z.infer<typeof Webhook>;
 
+/** Events per second a tenant may send when its settings say nothing else. */
+export const DEFAULT_EVENTS_PER_SECOND = 1_000;
+
+export const TenantLimits = z.object({
+  /** Calls accepted per second over the tracking API (a fixed one-second window); more get 429. */
+  eventsPerSecond: z.number().int().min(1).max(1_000_000).default(DEFAULT_EVENTS_PER_SECOND),
+});
+export type TenantLimits = z.infer<typeof TenantLimits>;
+
 export const Tenant = z.object({
   tenantId: Slug,
   name: z.string().min(1).max(200),
   webhook: Webhook.optional(),
+  limits: TenantLimits.optional(),
 });
 export type Tenant = z.infer<typeof Tenant>;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Journey } from '../../schemas/journey.js';
 import { Tenant } from '../../schemas/tenant.js';
 import { compileJourneys, type PublishedJourneys } from '../core/engine.js';
@@ -24,13 +24,17 @@ let tenantByWriteKey: TtlCache<string | null> | undefined;
 let tenants: TtlCache<Tenant | null> | undefined;
 let journeys: TtlCache<PublishedJourneys> | undefined;
 
-/** The tenant a write key belongs to, or null when the key is unknown. */
+/**
+ * The tenant a write key belongs to, or null when the key is unknown or revoked. A revocation
+ * reaches warm functions within `CONFIG_CACHE_SECONDS`.
+ */
 export async function findTenantIdByWriteKey(writeKey: string): Promise<string | null> {
   tenantByWriteKey ??= new TtlCache(cacheTtlMs());
   return tenantByWriteKey.getOrLoad(hashWriteKey(writeKey), async () => {
     const { Item } = await dynamo().send(
       new GetCommand({ TableName: env().CONFIG_TABLE, Key: writeKeyKey(writeKey) }),
     );
+    if (Item?.revokedAt !== undefined) return null;
     return typeof Item?.tenantId === 'string' ? Item.tenantId : null;
   });
 }
@@ -79,6 +83,19 @@ export async function putWriteKey(tenantId: string, writeKey: string, createdAt:
     new PutCommand({
       TableName: env().CONFIG_TABLE,
       Item: { ...writeKeyKey(writeKey), tenantId, createdAt: createdAt.toISOString() },
+    }),
+  );
+}
+
+/** Revokes a write key: requests with it are refused (401) from then on. */
+export async function revokeWriteKey(writeKey: string, revokedAt: Date): Promise<void> {
+  await dynamo().send(
+    new UpdateCommand({
+      TableName: env().CONFIG_TABLE,
+      Key: writeKeyKey(writeKey),
+      UpdateExpression: 'SET revokedAt = :at',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':at': revokedAt.toISOString() },
     }),
   );
 }

@@ -12,10 +12,16 @@ export const KEY = { partition: 'pk', sort: 'sk' } as const;
  * - tenant profile: pk `TENANT#<tenantId>`, sk `PROFILE`
  * - write key:      pk `WRITEKEY#<sha256(key)>`, sk `WRITEKEY`
  * - journey:        pk `TENANT#<tenantId>`, sk `JOURNEY#<journeyId>`
+ * - event quota:    pk `QUOTA#<tenantId>`, sk `SECOND#<epoch second>`: the calls accepted in that
+ *                   second (`count`), removed by TTL (`expiresAt`)
  */
 export const CONFIG_TABLE = {
   logicalName: 'ConfigTable',
   defaultName: 'ecoute-config',
+  /** Rate-limit counters expire by TTL a minute after their window. */
+  timeToLiveAttribute: 'expiresAt',
+  /** Partition key prefix of the rate-limit counters: the only items the ingest function writes. */
+  quotaKeyPrefix: 'QUOTA#',
 } as const;
 
 /**

@@ -2,6 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { logger } from '../adapters/logger.js';
 import { InvalidInputError, NotFoundError, RetryableError, UnauthorizedError } from '../core/errors.js';
+import { RateLimitedError } from './rate-limited-error.js';
 import { errorResponse, type HttpResult } from './responses.js';
 
 /**
@@ -32,6 +33,13 @@ function toResponse(error: unknown): HttpResult {
       401,
       { code: error.code, message: error.message },
       { 'www-authenticate': 'Basic realm="ecoute"' },
+    );
+  }
+  if (error instanceof RateLimitedError) {
+    return errorResponse(
+      429,
+      { code: error.code, message: error.message },
+      { 'retry-after': String(error.retryAfterSeconds) },
     );
   }
   if (error instanceof NotFoundError) return errorResponse(404, { code: error.code, message: error.message });

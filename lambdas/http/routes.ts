@@ -1,3 +1,5 @@
+import { TRACKING_LIMITS } from '../../schemas/tracking-api.js';
+
 /**
  * The HTTP surface, as data: which function answers which route. The CDK stack builds the
  * API Gateway HTTP API from it and the local host serves the same routes, so the two cannot
@@ -13,12 +15,37 @@ export interface HttpRoute {
   fn: HttpFunctionName;
 }
 
+/**
+ * The tracking endpoints and what each takes: one call of the type it names, or a batch.
+ * Segment's browser library posts to the one-letter paths (`/v1/t` for track…); they are the same.
+ */
+export const TRACKING_ENDPOINTS = {
+  '/v1/track': 'track',
+  '/v1/page': 'page',
+  '/v1/screen': 'screen',
+  '/v1/identify': 'identify',
+  '/v1/group': 'group',
+  '/v1/alias': 'alias',
+  '/v1/batch': 'batch',
+  '/v1/t': 'track',
+  '/v1/p': 'page',
+  '/v1/s': 'screen',
+  '/v1/i': 'identify',
+  '/v1/g': 'group',
+  '/v1/a': 'alias',
+  '/v1/b': 'batch',
+} as const;
+export type TrackingEndpoint = (typeof TRACKING_ENDPOINTS)[keyof typeof TRACKING_ENDPOINTS];
+
 export const HTTP_ROUTES: readonly HttpRoute[] = [
-  { method: 'POST', path: '/v1/track', fn: 'ingest' },
-  { method: 'POST', path: '/v1/batch', fn: 'ingest' },
+  ...Object.keys(TRACKING_ENDPOINTS).map((path) => ({
+    method: 'POST' as const,
+    path,
+    fn: 'ingest' as const,
+  })),
   { method: 'GET', path: '/v1/customers/{customerId}', fn: 'customer-api' },
   { method: 'GET', path: '/v1/customers/{customerId}/actions', fn: 'customer-api' },
 ];
 
 /** Maximum accepted request body, in bytes (Segment's batch limit); larger bodies get 413. */
-export const MAX_BODY_BYTES = 500 * 1024;
+export const MAX_BODY_BYTES = TRACKING_LIMITS.maxBodyBytes;

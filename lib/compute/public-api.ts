@@ -2,9 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CONFIG_TABLE } from '../../lambdas/adapters/table-design.js';
 import { HTTP_ROUTES, type HttpFunctionName } from '../../lambdas/http/routes.js';
 import type { EcouteData } from '../data/ecoute-data.js';
 import { EcouteFunction, type EcouteFunctionSettings } from './ecoute-function.js';
@@ -23,10 +25,21 @@ interface HttpFunctionSpec {
 const HTTP_FUNCTIONS: Record<HttpFunctionName, HttpFunctionSpec> = {
   ingest: {
     id: 'Ingest',
-    description: 'Tracking API: authenticates the write key, validates events, puts them on the stream',
+    description:
+      'Tracking API: authenticates the write key, validates calls, counts the quota, puts them on the stream',
     grant: (fn, data) => {
       data.config.table.grantReadData(fn);
       data.events.stream.grantWrite(fn);
+      // The per-tenant event quota: counters only, never a tenant, key or journey.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [data.config.table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CONFIG_TABLE.quotaKeyPrefix}*`] },
+          },
+        }),
+      );
     },
   },
   'customer-api': {

@@ -1,6 +1,7 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { CONFIG_TABLE } from '../../lambdas/adapters/table-design.js';
 import { tableDefaults } from './table-defaults.js';
 
 export interface ConfigStoreProps {
@@ -9,8 +10,9 @@ export interface ConfigStoreProps {
 }
 
 /**
- * The config table: tenants, write keys (stored as SHA-256 hashes) and published journeys.
- * Every function reads it (through a short cache); only tenant tooling writes it. Key layout in
+ * The config table: tenants, write keys (stored as SHA-256 hashes), published journeys and the
+ * tenants' per-second event counters. Every function reads it (through a short cache); tenant
+ * tooling writes it, and the ingest function counts events in it (and writes nothing else). Key layout in
  * `lambdas/adapters/table-design.ts`.
  */
 export class ConfigStore extends Construct {
@@ -18,6 +20,10 @@ export class ConfigStore extends Construct {
 
   constructor(scope: Construct, id: string, props: ConfigStoreProps) {
     super(scope, id);
-    this.table = new dynamodb.TableV2(this, 'Resource', tableDefaults(props.removalPolicy));
+    this.table = new dynamodb.TableV2(this, 'Resource', {
+      ...tableDefaults(props.removalPolicy),
+      // Rate-limit counters (one item per tenant per second) remove themselves.
+      timeToLiveAttribute: CONFIG_TABLE.timeToLiveAttribute,
+    });
   }
 }

@@ -11,7 +11,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, type KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
-import { CUSTOMERS_TABLE, EVENTS_STREAM, KEY } from '../../lambdas/adapters/table-design.js';
+import { CONFIG_TABLE, CUSTOMERS_TABLE, EVENTS_STREAM, KEY } from '../../lambdas/adapters/table-design.js';
 import { type AdminClients, createAdminClients, destroyAdminClients } from './admin-clients.js';
 
 /**
@@ -52,6 +52,7 @@ export async function provisionResources(
     ]);
     // AWS refuses to change TTL while the table is being created, hence only now.
     await ensureTimeToLive(usedClients.dynamodb, names.customersTable, CUSTOMERS_TABLE.timeToLiveAttribute);
+    await ensureTimeToLive(usedClients.dynamodb, names.configTable, CONFIG_TABLE.timeToLiveAttribute);
     if (!customersTable.LatestStreamArn) {
       throw new ResourceDesignMismatchError(`table ${names.customersTable} reports no stream ARN`);
     }

@@ -4,7 +4,15 @@ import { compileJourneys } from '../../lambdas/core/engine.js';
 import { Journey } from '../../schemas/journey.js';
 import { DemoSeed } from '../../schemas/seed.js';
 import { customerIdOf, partitionKeyOf } from '../../schemas/stream-record.js';
-import { TrackBatch, TrackEvent } from '../../schemas/track-event.js';
+import {
+  AliasInput,
+  GroupInput,
+  IdentifyInput,
+  jsonBoundsViolation,
+  PageInput,
+  ScreenInput,
+  TrackInput,
+} from '../../schemas/tracking-api.js';
 
 const track = (overrides: Record<string, unknown> = {}) => ({
   type: 'track',
@@ -19,28 +27,31 @@ const track = (overrides: Record<string, unknown> = {}) => ({
 const issuePaths = (result: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) =>
   result.error?.issues.map((issue) => issue.path) ?? [];
 
-describe('TrackEvent', () => {
-  it('accepts a Segment track call and defaults its properties', () => {
-    const parsed = TrackEvent.parse({ anonymousId: 'anon-1', event: 'Signed Up' });
-    expect(parsed).toEqual({ anonymousId: 'anon-1', event: 'Signed Up', properties: {} });
-    expect(TrackEvent.safeParse(track()).success).toBe(true);
+describe('TrackInput', () => {
+  it('accepts a Segment track call, with or without its type', () => {
+    const parsed = TrackInput.parse({ anonymousId: 'anon-1', event: 'Signed Up' });
+    expect(parsed).toEqual({ anonymousId: 'anon-1', event: 'Signed Up' });
+    expect(TrackInput.safeParse(track()).success).toBe(true);
+    expect(TrackInput.safeParse(track({ type: 'identify' })).success).toBe(false);
   });
 
   it('requires a userId or an anonymousId, and says so on userId', () => {
-    const result = TrackEvent.safeParse(track({ userId: undefined }));
+    const result = TrackInput.safeParse(track({ userId: undefined }));
     expect(result.success).toBe(false);
     expect(issuePaths(result)).toEqual([['userId']]);
     expect(result.error?.issues[0]?.message).toMatch(/userId or anonymousId/);
   });
 
-  it('points at the offending call inside a batch', () => {
-    const batch = [track(), track(), track(), track({ userId: undefined })];
-    expect(issuePaths(TrackBatch.safeParse({ batch }))).toEqual([['batch', 3, 'userId']]);
+  it('reads null as absent, as Segment libraries of other languages send it', () => {
+    const parsed = TrackInput.parse(track({ anonymousId: null, context: null, timestamp: null }));
+    expect(parsed).not.toHaveProperty('anonymousId', null);
+    expect(parsed.context).toBeUndefined();
+    expect(TrackInput.safeParse(track({ userId: null, anonymousId: null })).success).toBe(false);
   });
 
   it('accepts ISO-8601 timestamps with Z or an offset, and rejects others', () => {
     for (const timestamp of ['2024-05-01T12:00:00Z', '2024-05-01T12:00:00.123+02:00']) {
-      expect(TrackEvent.safeParse(track({ timestamp })).success, timestamp).toBe(true);
+      expect(TrackInput.safeParse(track({ timestamp })).success, timestamp).toBe(true);
     }
     for (const timestamp of [
       '2024-05-01',
@@ -50,42 +61,115 @@ describe('TrackEvent', () => {
       '1714564800',
       1714564800,
       '2024-13-01T12:00:00Z',
+      '2024-05-01T23:59:60Z',
     ]) {
-      const result = TrackEvent.safeParse(track({ timestamp }));
+      const result = TrackInput.safeParse(track({ timestamp }));
       expect(result.success, String(timestamp)).toBe(false);
       expect(issuePaths(result)).toEqual([['timestamp']]);
+    }
+    for (const field of ['sentAt', 'originalTimestamp']) {
+      expect(issuePaths(TrackInput.safeParse(track({ [field]: 'yesterday' })))).toEqual([[field]]);
     }
   });
 
   it('accepts a messageId of 100 characters and rejects 101', () => {
-    expect(TrackEvent.safeParse(track({ messageId: 'm'.repeat(100) })).success).toBe(true);
-    expect(issuePaths(TrackEvent.safeParse(track({ messageId: 'm'.repeat(101) })))).toEqual([['messageId']]);
+    expect(TrackInput.safeParse(track({ messageId: 'm'.repeat(100) })).success).toBe(true);
+    expect(issuePaths(TrackInput.safeParse(track({ messageId: 'm'.repeat(101) })))).toEqual([['messageId']]);
   });
 
   it('accepts ids of 256 characters and rejects 257', () => {
     for (const field of ['userId', 'anonymousId']) {
-      expect(TrackEvent.safeParse(track({ [field]: 'x'.repeat(256) })).success, field).toBe(true);
-      expect(issuePaths(TrackEvent.safeParse(track({ [field]: 'x'.repeat(257) })))).toEqual([[field]]);
+      expect(TrackInput.safeParse(track({ [field]: 'x'.repeat(256) })).success, field).toBe(true);
+      expect(issuePaths(TrackInput.safeParse(track({ [field]: 'x'.repeat(257) })))).toEqual([[field]]);
     }
   });
 
   it('rejects empty ids and event names', () => {
-    expect(TrackEvent.safeParse(track({ userId: '' })).success).toBe(false);
-    expect(TrackEvent.safeParse(track({ event: '' })).success).toBe(false);
+    expect(TrackInput.safeParse(track({ userId: '' })).success).toBe(false);
+    expect(TrackInput.safeParse(track({ event: '' })).success).toBe(false);
+  });
+
+  it('rejects properties, context and integrations that are not objects', () => {
+    for (const field of ['properties', 'context', 'integrations']) {
+      for (const value of ['shoes', 42, ['shoes'], true]) {
+        expect(issuePaths(TrackInput.safeParse(track({ [field]: value }))), `${field}=${value}`).toEqual([
+          [field],
+        ]);
+      }
+    }
+  });
+
+  it('accepts only a known channel in context.channel and a string store id', () => {
+    expect(TrackInput.safeParse(track({ context: { channel: 'store' } })).success).toBe(true);
+    expect(issuePaths(TrackInput.safeParse(track({ context: { channel: 'pos' } })))).toEqual([
+      ['context', 'channel'],
+    ]);
+    expect(issuePaths(TrackInput.safeParse(track({ context: { location: { storeId: 12 } } })))).toEqual([
+      ['context', 'location', 'storeId'],
+    ]);
   });
 });
 
-describe('TrackBatch', () => {
-  it('accepts from 1 to 2500 calls', () => {
-    expect(TrackBatch.safeParse({ batch: [track()] }).success).toBe(true);
-    expect(TrackBatch.safeParse({ batch: Array.from({ length: 2_500 }, () => track()) }).success).toBe(true);
+describe('the other call inputs', () => {
+  const ids = { userId: 'user-1', anonymousId: 'device-1' };
+
+  it('take traits on identify and group, and a groupId on group', () => {
+    expect(IdentifyInput.safeParse({ ...ids, traits: { email: 'a@b.c' } }).success).toBe(true);
+    expect(issuePaths(IdentifyInput.safeParse({ ...ids, traits: 'vip' }))).toEqual([['traits']]);
+    expect(issuePaths(GroupInput.safeParse({ ...ids }))).toEqual([['groupId']]);
+    expect(GroupInput.safeParse({ ...ids, groupId: 'acme-corp', traits: { plan: 'gold' } }).success).toBe(
+      true,
+    );
   });
 
-  it('rejects an empty batch and one of more than 2500 calls', () => {
-    expect(issuePaths(TrackBatch.safeParse({ batch: [] }))).toEqual([['batch']]);
-    expect(issuePaths(TrackBatch.safeParse({ batch: Array.from({ length: 2_501 }, () => track()) }))).toEqual(
-      [['batch']],
-    );
+  it('take an optional name and category on page and screen', () => {
+    for (const schema of [PageInput, ScreenInput]) {
+      expect(schema.safeParse({ ...ids }).success).toBe(true);
+      expect(schema.safeParse({ ...ids, name: 'Home', category: 'Docs', properties: {} }).success).toBe(true);
+      expect(issuePaths(schema.safeParse({ ...ids, name: 7 }))).toEqual([['name']]);
+    }
+  });
+
+  it('need userId and previousId on alias, and no anonymousId', () => {
+    expect(AliasInput.safeParse({ userId: 'user-1', previousId: 'device-1' }).success).toBe(true);
+    expect(issuePaths(AliasInput.safeParse({ anonymousId: 'device-1', previousId: 'x' }))).toEqual([
+      ['userId'],
+    ]);
+    expect(issuePaths(AliasInput.safeParse({ userId: 'user-1' }))).toEqual([['previousId']]);
+  });
+});
+
+describe('jsonBoundsViolation', () => {
+  const nested = (levels: number): unknown => (levels === 0 ? 'leaf' : { next: nested(levels - 1) });
+
+  it('lets properties nest 8 levels deep and points at the ninth', () => {
+    expect(jsonBoundsViolation({ properties: nested(8) })).toBeUndefined();
+    const found = jsonBoundsViolation({ properties: nested(9) });
+    expect(found?.path).toEqual(['properties', ...Array(8).fill('next')]);
+    expect(found?.message).toMatch(/8 levels/);
+  });
+
+  it('counts arrays as levels too', () => {
+    const deepArray = JSON.parse(`${'['.repeat(20)}1${']'.repeat(20)}`);
+    expect(jsonBoundsViolation({ context: { list: deepArray } })?.path.slice(0, 3)).toEqual([
+      'context',
+      'list',
+      0,
+    ]);
+  });
+
+  it('allows 500 keys in an object and refuses 501', () => {
+    const keys = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i]));
+    expect(jsonBoundsViolation({ traits: keys(500) })).toBeUndefined();
+    expect(jsonBoundsViolation({ traits: keys(501) })).toEqual({
+      path: ['traits'],
+      message: expect.any(String),
+    });
+  });
+
+  it('walks a 100,000-level structure without overflowing the stack', () => {
+    const deep = JSON.parse(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`);
+    expect(jsonBoundsViolation({ properties: deep })?.path).toHaveLength(9);
   });
 });
 
@@ -199,7 +283,7 @@ describe('customerIdOf', () => {
   });
 
   it("refuses a userId in the anonymous namespace, so no user gets an anonymous visitor's key", () => {
-    const result = TrackEvent.safeParse({ userId: 'anon:device-9', event: 'Product Viewed' });
+    const result = TrackInput.safeParse({ userId: 'anon:device-9', event: 'Product Viewed' });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['userId']);
   });

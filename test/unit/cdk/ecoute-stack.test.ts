@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOMERS_TABLE, KEY } from '../../../lambdas/adapters/table-design.js';
+import { CONFIG_TABLE, CUSTOMERS_TABLE, KEY } from '../../../lambdas/adapters/table-design.js';
 import { HTTP_ROUTES } from '../../../lambdas/http/routes.js';
 import { EcouteStack } from '../../../lib/ecoute-stack.js';
 
@@ -100,6 +100,14 @@ describe('EcouteStack data', () => {
           Projection: { ProjectionType: 'ALL' },
         },
       ],
+    });
+  });
+
+  it('expires the config table’s rate-limit counters by TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: Match.absent(),
+      StreamSpecification: Match.absent(),
+      TimeToLiveSpecification: { AttributeName: CONFIG_TABLE.timeToLiveAttribute, Enabled: true },
     });
   });
 
@@ -288,11 +296,24 @@ describe('EcouteStack permissions', () => {
     const statements = statementsOfRole(roleOf(stack.api.functions.ingest.function));
     expect(statements.length).toBeGreaterThan(0);
     const customersTable = logicalId(stack.data.customers.table);
-    for (const statement of statements) {
-      expect(mentions(statement, customersTable)).toBe(false);
-      const actions = asArray(statement.Action);
-      expect(actions.filter((action) => writeActions.includes(action) || action.endsWith(':*'))).toEqual([]);
-    }
+    for (const statement of statements) expect(mentions(statement, customersTable)).toBe(false);
+  });
+
+  it('lets the ingest function write only its rate-limit counters in the config table', () => {
+    const statements = statementsOfRole(roleOf(stack.api.functions.ingest.function));
+    const writes = statements.filter((statement) =>
+      asArray(statement.Action).some((action) => writeActions.includes(action) || action.endsWith(':*')),
+    );
+    expect(writes).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: { 'Fn::GetAtt': [logicalId(stack.data.config.table), 'Arn'] },
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CONFIG_TABLE.quotaKeyPrefix}*`] },
+        },
+      },
+    ]);
   });
 
   it('lets only the processor put items in the customers table', () => {
