@@ -30,6 +30,12 @@ export const Action = z.object({
   payload: JsonObject,
   firedAt: IsoDateTime,
   triggeredBy: z.object({ messageId: z.string(), event: z.string() }),
+  /** The journey instance and step that fired it, and why, in words. */
+  instanceId: z.string().optional(),
+  stepId: z.string().optional(),
+  priority: z.number().int().optional(),
+  variant: z.string().optional(),
+  reason: z.string().max(500).optional(),
   delivery: Delivery,
 });
 export type Action = z.infer<typeof Action>;

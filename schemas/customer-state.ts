@@ -30,6 +30,45 @@ export const StoreVisit = z.object({
   at: IsoDateTime,
 });
 
+/** Where a customer is in one journey: a live instance. */
+export const JourneyInstance = z.object({
+  journeyId: Slug,
+  /** The version it entered with: publishing a new version changes only new entries. */
+  version: z.number().int().min(1),
+  stepId: z.string(),
+  enteredAt: IsoDateTime,
+  /** Waiting for a timer (a wait step, or a waitForEvent's timeout). */
+  waiting: z.object({ timerId: z.string(), dueAt: IsoDateTime }).optional(),
+  variant: z.string().optional(),
+  /** In the control group: goes through the journey but is sent nothing. */
+  holdout: z.boolean().optional(),
+  /** Until when the goal event counts as this instance's conversion. */
+  goalUntil: IsoDateTime.optional(),
+  goalReachedAt: IsoDateTime.optional(),
+});
+export type JourneyInstance = z.infer<typeof JourneyInstance>;
+
+/** An instance that ended but whose goal window is still open: conversions are still attributed. */
+export const AttributionWindow = z.object({
+  instanceId: z.string(),
+  journeyId: Slug,
+  version: z.number().int().min(1),
+  goalUntil: IsoDateTime,
+  variant: z.string().optional(),
+  holdout: z.boolean().optional(),
+});
+
+/** Event counts in time buckets, `[bucket index, count]`, oldest first (see lambdas/core/counters.ts). */
+export const CounterBuckets = z.array(z.tuple([z.number().int(), z.number().int().min(0)]));
+
+/** An event kept briefly so that a waitForEvent reached just after it still sees it. */
+export const RecentEvent = z.object({
+  event: z.string(),
+  at: IsoDateTime,
+  properties: JsonObject,
+  messageId: z.string().optional(),
+});
+
 /**
  * Everything Écoute keeps about one customer of one tenant, written back once per batch
  * under an optimistic `version`.
@@ -59,6 +98,12 @@ export const CustomerState = z.object({
    * and journey progress went there, and whatever arrives for it is forwarded there.
    */
   mergedInto: z.string().min(1).optional(),
+  /** Live journey instances by instance id. */
+  instances: z.record(z.string(), JourneyInstance).optional(),
+  attribution: z.array(AttributionWindow).max(50).optional(),
+  /** Behavioural counters by counter id, only for what published journeys ask about. */
+  counters: z.record(z.string(), CounterBuckets).optional(),
+  recentEvents: z.array(RecentEvent).max(50).optional(),
 });
 export type CustomerState = z.infer<typeof CustomerState>;
 

@@ -52,7 +52,21 @@ export const MergeRecord = z.object({
 });
 export type MergeRecord = z.infer<typeof MergeRecord>;
 
-export const StreamRecord = z.discriminatedUnion('kind', [CallRecord, LinkRecord, MergeRecord]);
+/**
+ * Put by the sweeper when a journey's timer is due (a wait ends, a waitForEvent times out): it
+ * comes back through the stream under the customer's key, so the processor stays the only
+ * writer of the customer. `timerId` travels as a message id: a timer fires once.
+ */
+export const TimerRecord = z.object({
+  kind: z.literal('timer'),
+  ...RecordBase,
+  timerId: z.string().min(1).max(140),
+  instanceId: z.string().min(1).max(140),
+  dueAt: IsoDateTime,
+});
+export type TimerRecord = z.infer<typeof TimerRecord>;
+
+export const StreamRecord = z.discriminatedUnion('kind', [CallRecord, LinkRecord, MergeRecord, TimerRecord]);
 export type StreamRecord = z.infer<typeof StreamRecord>;
 
 /**

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { Journey } from '../../schemas/journey.js';
 import { Tenant } from '../../schemas/tenant.js';
 import { compileJourneys, type PublishedJourneys } from '../core/engine.js';
@@ -49,25 +55,32 @@ export async function loadTenant(tenantId: string): Promise<Tenant | null> {
   });
 }
 
-/** A tenant's journeys, compiled, from a warm cache. */
+/**
+ * A tenant's journeys, compiled, from a warm cache: the current version of each (what new
+ * customers enter) and every published version (what running instances may still be on).
+ */
 export async function loadPublishedJourneys(tenantId: string): Promise<PublishedJourneys> {
   journeys ??= new TtlCache(cacheTtlMs());
   return journeys.getOrLoad(tenantId, async () => {
-    const items: Journey[] = [];
+    const current: Journey[] = [];
+    const versions: Journey[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await dynamo().send(
         new QueryCommand({
           TableName: env().CONFIG_TABLE,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':prefix': 'JOURNEY#' },
+          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':prefix': 'JOURNEY' },
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) items.push(Journey.parse(item.journey));
+      for (const item of page.Items ?? []) {
+        const journey = Journey.parse(item.journey);
+        (String(item.sk).startsWith('JOURNEYVERSION#') ? versions : current).push(journey);
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return compileJourneys(items);
+    return compileJourneys(current, versions);
   });
 }
 
@@ -100,12 +113,29 @@ export async function revokeWriteKey(writeKey: string, revokedAt: Date): Promise
   );
 }
 
+/**
+ * Publishes a journey: the current item, and an immutable copy of this version that instances
+ * which entered it keep running on after later versions are published.
+ */
 export async function putJourney(tenantId: string, journey: Journey): Promise<void> {
   const valid = Journey.parse(journey);
+  const version = String(valid.version).padStart(6, '0');
   await dynamo().send(
-    new PutCommand({
-      TableName: env().CONFIG_TABLE,
-      Item: { pk: `TENANT#${tenantId}`, sk: `JOURNEY#${valid.id}`, journey: valid },
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: env().CONFIG_TABLE,
+            Item: { pk: `TENANT#${tenantId}`, sk: `JOURNEY#${valid.id}`, journey: valid },
+          },
+        },
+        {
+          Put: {
+            TableName: env().CONFIG_TABLE,
+            Item: { pk: `TENANT#${tenantId}`, sk: `JOURNEYVERSION#${valid.id}#${version}`, journey: valid },
+          },
+        },
+      ],
     }),
   );
 }

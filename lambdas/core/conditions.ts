@@ -1,13 +1,36 @@
-import type { PropertyCondition } from '../../schemas/journey.js';
+import type { Comparison, Condition } from '../../schemas/condition.js';
+import { durationSeconds } from '../../schemas/duration.js';
+import type { CounterRegistry } from './counters.js';
+
+/**
+ * What a condition is evaluated against: the current event (if any), the customer's trait
+ * values, the behavioural counters, and the record's time. `event` holds the call as sent
+ * with `event` set to the name journeys see.
+ */
+export interface EvaluationContext {
+  event: Readonly<Record<string, unknown>> | undefined;
+  traits: Readonly<Record<string, unknown>>;
+  /** Epoch milliseconds of the record being applied: the engine's only clock. */
+  now: number;
+  /** How many events a counter saw within the last `withinSeconds`. */
+  count(counterId: string, withinSeconds: number): number;
+}
 
 /** A condition compiled once per journey version into a closure, then run per event. */
+export type Predicate = (context: EvaluationContext) => boolean;
+
+/** Back-compatible form: a predicate over an event alone. */
 export type EventPredicate = (event: Readonly<Record<string, unknown>>) => boolean;
 
-function compilePath(path: string): (value: unknown) => unknown {
-  const segments = path.split('.');
-  return (root) => {
-    let current: unknown = root;
-    for (const segment of segments) {
+function compilePath(path: string): (context: EvaluationContext) => unknown {
+  const [root = '', ...rest] = path.split('.');
+  const readRoot =
+    root === 'traits'
+      ? (context: EvaluationContext) => context.traits
+      : (context: EvaluationContext) => context.event?.[root];
+  return (context) => {
+    let current: unknown = readRoot(context);
+    for (const segment of rest) {
       // Own properties only: `constructor` or `toString` must not match through the prototype.
       if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment))
         return undefined;
@@ -17,58 +40,118 @@ function compilePath(path: string): (value: unknown) => unknown {
   };
 }
 
-function compileOne(condition: PropertyCondition): EventPredicate {
-  const read = compilePath(condition.path);
-  switch (condition.op) {
-    case 'eq':
-      return (event) => read(event) === condition.value;
-    case 'neq':
-      return (event) => read(event) !== condition.value;
-    case 'gt':
-      return (event) => numberAt(read(event), (n) => n > condition.value);
-    case 'gte':
-      return (event) => numberAt(read(event), (n) => n >= condition.value);
-    case 'lt':
-      return (event) => numberAt(read(event), (n) => n < condition.value);
-    case 'lte':
-      return (event) => numberAt(read(event), (n) => n <= condition.value);
-    case 'in': {
-      const allowed = new Set<unknown>(condition.value);
-      return (event) => allowed.has(read(event));
-    }
-    case 'contains':
-      return (event) => {
-        const value = read(event);
-        if (typeof value === 'string') return value.includes(condition.value);
-        return Array.isArray(value) && value.includes(condition.value);
-      };
-    case 'startsWith':
-      return (event) => {
-        const value = read(event);
-        return typeof value === 'string' && value.startsWith(condition.value);
-      };
-    case 'exists':
-      return (event) => {
-        const value = read(event);
-        return value !== undefined && value !== null;
-      };
-  }
-}
-
 /** Numbers compare as numbers; anything else (a numeric string included) never matches. */
 function numberAt(value: unknown, test: (n: number) => boolean): boolean {
   return typeof value === 'number' && Number.isFinite(value) && test(value);
 }
 
+function compileComparison(condition: Comparison): Predicate {
+  const read = compilePath(condition.path);
+  switch (condition.op) {
+    case 'eq':
+      return (context) => read(context) === condition.value;
+    case 'neq':
+      return (context) => read(context) !== condition.value;
+    case 'gt':
+      return (context) => numberAt(read(context), (n) => n > condition.value);
+    case 'gte':
+      return (context) => numberAt(read(context), (n) => n >= condition.value);
+    case 'lt':
+      return (context) => numberAt(read(context), (n) => n < condition.value);
+    case 'lte':
+      return (context) => numberAt(read(context), (n) => n <= condition.value);
+    case 'in': {
+      const allowed = new Set<unknown>(condition.value);
+      return (context) => allowed.has(read(context));
+    }
+    case 'contains':
+      return (context) => {
+        const value = read(context);
+        if (typeof value === 'string') return value.includes(condition.value);
+        return Array.isArray(value) && value.includes(condition.value);
+      };
+    case 'startsWith':
+      return (context) => {
+        const value = read(context);
+        return typeof value === 'string' && value.startsWith(condition.value);
+      };
+    case 'exists':
+      return (context) => {
+        const value = read(context);
+        return value !== undefined && value !== null;
+      };
+    case 'notExists':
+      return (context) => {
+        const value = read(context);
+        return value === undefined || value === null;
+      };
+    case 'within': {
+      const windowMs = durationSeconds(condition.duration) * 1_000;
+      return (context) => {
+        const value = read(context);
+        const at = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+        return Number.isFinite(at) && at <= context.now && context.now - at <= windowMs;
+      };
+    }
+  }
+}
+
+const COMPARE = {
+  eq: (a: number, b: number) => a === b,
+  gt: (a: number, b: number) => a > b,
+  gte: (a: number, b: number) => a >= b,
+  lt: (a: number, b: number) => a < b,
+  lte: (a: number, b: number) => a <= b,
+} as const;
+
 /**
- * Compiles the conditions of a trigger: the predicate holds when every condition does.
+ * Compiles a condition tree. Behavioural counts register the counter they need in `counters`,
+ * so the engine keeps exactly the counters that published journeys ask about.
+ *
+ * @example
+ * const loyal = compileCondition({ path: 'traits.tier', op: 'eq', value: 'gold' }, counters);
+ * loyal({ event: undefined, traits: { tier: 'gold' }, now, count }); // true
+ */
+export function compileCondition(condition: Condition, counters: CounterRegistry): Predicate {
+  if ('all' in condition) {
+    const parts = condition.all.map((part) => compileCondition(part, counters));
+    return (context) => parts.every((part) => part(context));
+  }
+  if ('any' in condition) {
+    const parts = condition.any.map((part) => compileCondition(part, counters));
+    return (context) => parts.some((part) => part(context));
+  }
+  if ('not' in condition) {
+    const inner = compileCondition(condition.not, counters);
+    return (context) => !inner(context);
+  }
+  if ('count' in condition) {
+    const withinSeconds = durationSeconds(condition.count.within);
+    const where = (condition.count.where ?? []).map(compileComparison);
+    const counterId = counters.register(
+      condition.count.event,
+      condition.count.where ?? [],
+      withinSeconds,
+      (event) => where.every((part) => part({ event, traits: {}, now: 0, count: () => 0 })),
+    );
+    const compare = COMPARE[condition.op];
+    return (context) => compare(context.count(counterId, withinSeconds), condition.value);
+  }
+  return compileComparison(condition);
+}
+
+/**
+ * The trigger form: every comparison must hold on the event.
  *
  * @example
  * const isBigCart = compileConditions([{ path: 'properties.total', op: 'gte', value: 100 }]);
  * isBigCart({ properties: { total: 120 } }); // true
  */
-export function compileConditions(conditions: readonly PropertyCondition[]): EventPredicate {
-  const predicates = conditions.map(compileOne);
+export function compileConditions(conditions: readonly Comparison[]): EventPredicate {
+  const predicates = conditions.map(compileComparison);
   if (predicates.length === 0) return () => true;
-  return (event) => predicates.every((predicate) => predicate(event));
+  return (event) => {
+    const context: EvaluationContext = { event, traits: {}, now: 0, count: () => 0 };
+    return predicates.every((predicate) => predicate(context));
+  };
 }

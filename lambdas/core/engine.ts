@@ -1,36 +1,20 @@
 import type { ActionWebhookBody } from '../../schemas/action.js';
 import { type CustomerState, RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
-import type { Journey } from '../../schemas/journey.js';
 import { ANONYMOUS_PREFIX, eventNameOf } from '../../schemas/segment-call.js';
 import type { CallRecord, StreamRecord } from '../../schemas/stream-record.js';
-import { compileConditions, type EventPredicate } from './conditions.js';
 import { linkToKnownCustomer, mergeHistory } from './identity.js';
-import { actionIdFor } from './ids.js';
+import {
+  applyEventToJourneys,
+  applyProfileChangeToJourneys,
+  applyTimerToJourneys,
+  type JourneyEffects,
+  noEffects,
+  type PublishedJourneys,
+  recordBehaviour,
+} from './journey-runtime.js';
 import { applyCallToProfile, emptyProfile, withAnonymousId } from './profile.js';
 
-/** A journey ready to run: its trigger compiled once, not interpreted per event. */
-export interface CompiledJourney {
-  journey: Journey;
-  matches: EventPredicate;
-}
-
-/** A tenant's published journeys, indexed by trigger event so an event only meets the journeys it can start. */
-export interface PublishedJourneys {
-  byTriggerEvent: ReadonlyMap<string, readonly CompiledJourney[]>;
-}
-
-/** Compiles a tenant's journeys; paused ones are left out. */
-export function compileJourneys(journeys: readonly Journey[]): PublishedJourneys {
-  const byTriggerEvent = new Map<string, CompiledJourney[]>();
-  for (const journey of journeys) {
-    if (journey.status !== 'published') continue;
-    const compiled = { journey, matches: compileConditions(journey.trigger.conditions) };
-    const list = byTriggerEvent.get(journey.trigger.event) ?? [];
-    list.push(compiled);
-    byTriggerEvent.set(journey.trigger.event, list);
-  }
-  return { byTriggerEvent };
-}
+export { type CompiledJourney, compileJourneys, type PublishedJourneys } from './journey-runtime.js';
 
 /** One record from the stream, with the position that orders it. */
 export interface SequencedRecord {
@@ -41,10 +25,9 @@ export interface SequencedRecord {
 /** An action to record and deliver: everything but its delivery bookkeeping. */
 export type ActionIntent = ActionWebhookBody;
 
-export interface CustomerOutcome {
+export interface CustomerOutcome extends JourneyEffects {
   /** The state to write back, or the previous one untouched when nothing was applied. */
   state: CustomerState;
-  actions: ActionIntent[];
   /**
    * Records for other customers, to put in the stream before the state is written: a joined
    * id's history for the known customer, and records that arrived for an id already joined.
@@ -78,6 +61,8 @@ function messageIdOf(record: StreamRecord): string {
       return record.linkId;
     case 'merge':
       return record.mergeId;
+    case 'timer':
+      return record.timerId;
   }
 }
 
@@ -148,13 +133,13 @@ export function applyRecordsToCustomer(
   dedupe: DedupeMode = 'sequence-and-message-id',
 ): CustomerOutcome {
   const first = records[0];
+  const effects = noEffects();
   if (first === undefined) {
     if (previous === undefined) throw new Error('applyRecordsToCustomer needs a state or a record');
-    return { state: previous, actions: [], forwards: [], applied: 0, duplicates: 0 };
+    return { state: previous, ...effects, forwards: [], applied: 0, duplicates: 0 };
   }
   let state = previous ?? emptyState(first.record);
   const recent = new RecentMessageIds(state.recentMessageIds);
-  const actions: ActionIntent[] = [];
   const forwards: StreamRecord[] = [];
   let applied = 0;
   let duplicates = 0;
@@ -168,7 +153,7 @@ export function applyRecordsToCustomer(
       continue;
     }
     recent.add(messageId);
-    state = applyOne(state, record, journeys, actions, forwards);
+    state = applyOne(state, record, journeys, effects, forwards);
     state = {
       ...state,
       appliedSequence: laterSequence(state.appliedSequence, sequenceNumber),
@@ -176,20 +161,26 @@ export function applyRecordsToCustomer(
     };
     applied += 1;
   }
-  return { state, actions, forwards, applied, duplicates };
+  return { state, ...effects, forwards, applied, duplicates };
 }
 
 function applyOne(
   state: CustomerState,
   record: StreamRecord,
   journeys: PublishedJourneys,
-  actions: ActionIntent[],
+  effects: JourneyEffects,
   forwards: StreamRecord[],
 ): CustomerState {
   if (record.kind === 'link') {
     const linked = linkToKnownCustomer(state, record);
-    if (linked.merge !== undefined) forwards.push(linked.merge);
-    return linked.state;
+    if (linked.merge === undefined) return linked.state;
+    forwards.push(linked.merge);
+    // The joined id's own journeys end here; their progress went with the history.
+    for (const instance of Object.values(state.instances ?? {})) {
+      if (instance.waiting !== undefined) effects.timers.cancel.push(instance.waiting.timerId);
+    }
+    const { instances: _ended, ...withoutInstances } = linked.state;
+    return withoutInstances;
   }
   if (state.mergedInto !== undefined) {
     // This id belongs to a known customer now: whatever arrives for it goes there, same ids.
@@ -202,46 +193,54 @@ function applyOne(
     const anonymousId = record.from.slice(ANONYMOUS_PREFIX.length);
     return { ...merged, profile: withAnonymousId(merged.profile ?? emptyProfile(), anonymousId) };
   }
-  return applyCall(applyCallToProfile(state, record.call), record, journeys, actions);
+  if (record.kind === 'timer') {
+    const cause = {
+      tenantId: record.tenantId,
+      customerId: record.customerId,
+      messageId: record.timerId,
+      eventName: 'timer',
+      at: record.receivedAt,
+    };
+    return applyTimerToJourneys(state, journeys, record, cause, effects);
+  }
+  return applyCall(state, record, journeys, effects);
 }
 
-/** A call's journeys side: the journeys its event name triggers, and the customer's counters. */
+/** A call: the profile side first, then counters and journeys, then the customer's totals. */
 function applyCall(
-  state: CustomerState,
+  before: CustomerState,
   record: CallRecord,
   journeys: PublishedJourneys,
-  actions: ActionIntent[],
+  effects: JourneyEffects,
 ): CustomerState {
   const { call } = record;
-  const eventName = eventNameOf(call);
-  const journeyProgress = { ...state.journeys };
-  if (eventName !== undefined) {
-    // Conditions read the call as sent, with the event name journeys see (page → "Page Viewed").
-    const view = { ...call, event: eventName };
-    for (const { journey, matches } of journeys.byTriggerEvent.get(eventName) ?? []) {
-      if (journey.reentry === 'never' && journeyProgress[journey.id] !== undefined) continue;
-      if (!matches(view)) continue;
-      actions.push({
-        actionId: actionIdFor(record.tenantId, record.customerId, journey.id, call.messageId),
-        tenantId: record.tenantId,
-        customerId: record.customerId,
-        journeyId: journey.id,
-        journeyVersion: journey.version,
-        action: journey.action.id,
-        channel: journey.action.channel,
-        payload: journey.action.payload,
-        firedAt: record.receivedAt,
-        triggeredBy: { messageId: call.messageId, event: eventName },
-      });
-      const entries = (journeyProgress[journey.id]?.entries ?? 0) + 1;
-      journeyProgress[journey.id] = { entries, lastEnteredAt: record.receivedAt };
-    }
-  }
+  let state = applyCallToProfile(before, call);
+  const eventName = eventNameOf(call) ?? call.type;
+  const cause = {
+    tenantId: record.tenantId,
+    customerId: record.customerId,
+    messageId: call.messageId,
+    eventName,
+    at: record.receivedAt,
+  };
+  // Conditions read the call as sent, with the event name journeys see (page → "Page Viewed").
+  const view: Record<string, unknown> = { ...call, event: eventName };
+  const occurredAt = Date.parse(call.timestamp);
+  state = recordBehaviour(
+    state,
+    journeys,
+    view,
+    eventName,
+    call.messageId,
+    occurredAt,
+    Date.parse(record.receivedAt),
+  );
+  state = applyEventToJourneys(state, journeys, view, cause, effects);
+  if (call.type === 'identify') state = applyProfileChangeToJourneys(before, state, journeys, cause, effects);
   return {
     ...state,
     eventCount: state.eventCount + 1,
     lastSeenAt: laterOf(state.lastSeenAt, call.timestamp),
     firstSeenAt: earlierOf(state.firstSeenAt, call.timestamp),
-    journeys: journeyProgress,
   };
 }

@@ -1,20 +1,30 @@
 import { createHash } from 'node:crypto';
 
+const hashOf = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000'));
+
 /**
- * The id of the action a journey fires for a customer because of one message. The same
- * inputs always give the same id, so a redelivered event can never mint a second action, and
- * receivers can use it as an idempotency key.
+ * The id of the action a journey step fires for a customer because of one record (an event's
+ * message id, or a timer's id). The same inputs always give the same id, so a redelivered
+ * record can never mint a second action, and receivers can use it as an idempotency key.
  */
 export function actionIdFor(
   tenantId: string,
   customerId: string,
   journeyId: string,
   messageId: string,
+  stepId: string,
 ): string {
-  return createHash('sha256')
-    .update(`${tenantId}\u0000${customerId}\u0000${journeyId}\u0000${messageId}`)
-    .digest('hex')
-    .slice(0, 32);
+  return hashOf(tenantId, customerId, journeyId, messageId, stepId).digest('hex').slice(0, 32);
+}
+
+/** A journey instance: one customer's entry into one journey, caused by one record. */
+export function instanceIdFor(customerId: string, journeyId: string, entryMessageId: string): string {
+  return `${journeyId}:${hashOf(customerId, journeyId, entryMessageId).digest('base64url').slice(0, 16)}`;
+}
+
+/** A timer of an instance's step, set because of one record. */
+export function timerIdFor(instanceId: string, stepId: string, causeId: string): string {
+  return `t:${hashOf(instanceId, stepId, causeId).digest('base64url').slice(0, 22)}`;
 }
 
 /** A short, non-reversible reference to a customer for logs, which never carry raw ids. */

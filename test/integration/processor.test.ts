@@ -62,7 +62,10 @@ const newCustomer = () => `user-${randomUUID()}`;
 /** Sends calls through the ingest handler, then reads back the records they became. */
 async function trackThroughIngest(tenant: SeededTenant, calls: Call[]): Promise<KinesisStreamRecord[]> {
   const response = await ingest(
-    httpEvent('POST /v1/batch', { writeKey: tenant.writeKey, body: { batch: calls } }),
+    httpEvent('POST /v1/batch', {
+      writeKey: tenant.writeKey,
+      body: { batch: calls.map((call) => ({ ...call, type: 'track' })) },
+    }),
     {} as Context,
   );
   expect(response).toMatchObject({ statusCode: 200 });
@@ -111,7 +114,7 @@ describe('the journey processor', () => {
     const triggering = calls[1] as Call;
     expect(await listActions('acme', customer)).toEqual([
       {
-        actionId: actionIdFor('acme', customer, 'cart-reminder', triggering.messageId),
+        actionId: actionIdFor('acme', customer, 'cart-reminder', triggering.messageId, 'fire'),
         tenantId: 'acme',
         customerId: customer,
         journeyId: 'cart-reminder',
@@ -121,6 +124,10 @@ describe('the journey processor', () => {
         payload: { template: 'cart-reminder-1' },
         firedAt: expect.any(String),
         triggeredBy: { messageId: triggering.messageId, event: 'cart_abandoned' },
+        instanceId: expect.stringMatching(/^cart-reminder:/),
+        stepId: 'fire',
+        priority: 0,
+        reason: expect.stringContaining('"Cart reminder"'),
         delivery: { status: 'pending', attempts: 0 },
       },
     ]);

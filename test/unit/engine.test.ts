@@ -8,6 +8,7 @@ import {
   type SequencedRecord,
 } from '../../lambdas/core/engine.js';
 import { actionIdFor } from '../../lambdas/core/ids.js';
+import { noEffects } from '../../lambdas/core/journey-runtime.js';
 import { ActionWebhookBody } from '../../schemas/action.js';
 import { CustomerState, RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
 import { Journey, type JourneyInput } from '../../schemas/journey.js';
@@ -21,7 +22,7 @@ const RECEIVED_AT = '2024-05-01T12:00:00.000Z';
 const KINESIS_BASE = 49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n;
 const seq = (n: number): string => (KINESIS_BASE + BigInt(n) * 1_000_000_000_000n).toString();
 
-const journey = (input: Partial<JourneyInput> & Pick<JourneyInput, 'id' | 'trigger'>): Journey =>
+const journey = (input: Record<string, unknown> & { id: string; trigger: unknown }): Journey =>
   Journey.parse({
     name: input.id,
     status: 'published',
@@ -89,7 +90,8 @@ describe('compileJourneys', () => {
   it('indexes published journeys by trigger event and leaves paused ones out', () => {
     const published = compileJourneys([shoesJourney, pausedJourney, anyViewJourney, bigOrderJourney]);
     const ids = (event: string) => (published.byTriggerEvent.get(event) ?? []).map((c) => c.journey.id);
-    expect(ids('Product Viewed')).toEqual(['shoes', 'any-view']);
+    // Highest priority first, then by id: the order arbitration will see them in.
+    expect(ids('Product Viewed')).toEqual(['any-view', 'shoes']);
     expect(ids('Order Completed')).toEqual(['big-order']);
     expect(published.byTriggerEvent.has('Signed Up')).toBe(false);
   });
@@ -111,7 +113,7 @@ describe('applyRecordsToCustomer', () => {
     expect(actions).toHaveLength(1);
     const [action] = actions;
     expect(action).toEqual({
-      actionId: actionIdFor(TENANT, CUSTOMER, 'shoes', 'msg-1'),
+      actionId: actionIdFor(TENANT, CUSTOMER, 'shoes', 'msg-1', 'fire'),
       tenantId: TENANT,
       customerId: CUSTOMER,
       journeyId: 'shoes',
@@ -121,6 +123,10 @@ describe('applyRecordsToCustomer', () => {
       payload: { message: 'Try them on' },
       firedAt: receivedAt,
       triggeredBy: { messageId: 'msg-1', event: 'Product Viewed' },
+      instanceId: expect.stringMatching(/^shoes:/),
+      stepId: 'fire',
+      priority: 0,
+      reason: 'journey "shoes" (v3), step "fire", on "Product Viewed"',
     });
     // What the dispatcher will post must be a valid webhook body.
     expect(ActionWebhookBody.safeParse(action).success).toBe(true);
@@ -196,7 +202,7 @@ describe('applyRecordsToCustomer', () => {
       [viewShoes(4, 'older'), viewShoes(5, 'same-position')],
       journeys,
     );
-    expect(redelivered).toEqual({ state, actions: [], forwards: [], applied: 0, duplicates: 2 });
+    expect(redelivered).toEqual({ state, ...noEffects(), forwards: [], applied: 0, duplicates: 2 });
   });
 
   it('compares sequence numbers as numbers, not as strings', () => {
@@ -251,7 +257,7 @@ describe('applyRecordsToCustomer', () => {
 
   it('does not confuse ids whose parts only differ by where they are split', () => {
     // A naive concatenation would give 'ab' + 'c' === 'a' + 'bc'.
-    expect(actionIdFor('t', 'ab', 'c', 'm')).not.toBe(actionIdFor('t', 'a', 'bc', 'm'));
+    expect(actionIdFor('t', 'ab', 'c', 'm', 's')).not.toBe(actionIdFor('t', 'a', 'bc', 'm', 's'));
   });
 
   it(`keeps only the last ${RECENT_MESSAGE_IDS_KEPT} message ids, newest last`, () => {
@@ -338,7 +344,7 @@ describe('applyRecordsToCustomer', () => {
     const { state } = applyRecordsToCustomer(undefined, [viewShoes(1)], journeys);
     expect(applyRecordsToCustomer(state, [], journeys)).toEqual({
       state,
-      actions: [],
+      ...noEffects(),
       applied: 0,
       duplicates: 0,
       forwards: [],

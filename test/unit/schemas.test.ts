@@ -205,11 +205,12 @@ describe('Journey', () => {
     trigger: { ...base.trigger, conditions: [condition] },
   });
 
-  it('fills in version, channel, payload and reentry', () => {
+  it('reads the simple form as a one-step journey, filling in version, channel, payload and reentry', () => {
     expect(Journey.parse(base)).toMatchObject({
       version: 1,
-      action: { id: 'remind', channel: 'webhook', payload: {} },
-      reentry: 'always',
+      start: 'fire',
+      steps: { fire: { type: 'action', action: { id: 'remind', channel: 'webhook', payload: {} } } },
+      reentry: { mode: 'always' },
     });
   });
 
@@ -219,7 +220,7 @@ describe('Journey', () => {
     expect(issuePaths(result)[0]?.slice(0, 3)).toEqual(['trigger', 'conditions', 0]);
   });
 
-  it('rejects a path outside properties, context, event, userId and anonymousId', () => {
+  it('rejects a path outside the event and the profile traits', () => {
     for (const path of [
       'secrets.token',
       'properties',

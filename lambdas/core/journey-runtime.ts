@@ -1,0 +1,702 @@
+import type { ActionWebhookBody } from '../../schemas/action.js';
+import type { CustomerState, JourneyInstance } from '../../schemas/customer-state.js';
+import { durationSeconds } from '../../schemas/duration.js';
+import type { Journey, Step } from '../../schemas/journey.js';
+import type { Timer } from '../../schemas/timer.js';
+import { compileCondition, type EvaluationContext, type Predicate } from './conditions.js';
+import { CounterRegistry, type CounterSpec, countWithin, increment } from './counters.js';
+import { actionIdFor, instanceIdFor, timerIdFor } from './ids.js';
+import { nextLocalTime, outsideQuietHours, resolveTimeZone } from './local-time.js';
+import { pickVariant, splitBucket } from './split.js';
+
+/** Steps one record may walk through before the engine stops an instance: a loop without a wait. */
+const MAX_STEPS_PER_ADVANCE = 100;
+const RECENT_EVENTS_KEPT = 20;
+const ATTRIBUTION_WINDOWS_KEPT = 20;
+
+interface CompiledEventMatch {
+  event: string;
+  matches: Predicate;
+}
+
+type CompiledStep =
+  | (Extract<Step, { type: 'branch' }> & { compiled: Predicate[] })
+  | (Extract<Step, { type: 'waitForEvent' }> & { matches: Predicate; lookbackMs: number; timeoutMs: number })
+  | Exclude<Step, { type: 'branch' | 'waitForEvent' }>;
+
+/** A journey version ready to run: every condition compiled once, not interpreted per event. */
+export interface CompiledJourney {
+  journey: Journey;
+  entry: Predicate;
+  steps: ReadonlyMap<string, CompiledStep>;
+  exitWhen: readonly CompiledEventMatch[];
+  goal: (CompiledEventMatch & { withinMs: number }) | undefined;
+}
+
+/** A tenant's journeys, indexed so that an event meets only the journeys it concerns. */
+export interface PublishedJourneys {
+  /** Published journeys entered by an event, by event name, highest priority first. */
+  byTriggerEvent: ReadonlyMap<string, readonly CompiledJourney[]>;
+  /** Published journeys entered when a profile condition becomes true. */
+  profileEntries: readonly CompiledJourney[];
+  /** Every known version, for instances that entered an older one. */
+  byVersion: ReadonlyMap<string, CompiledJourney>;
+  countersByEvent: ReadonlyMap<string, readonly CounterSpec[]>;
+  counters: CounterRegistry;
+  /** Events that waitForEvent steps may look back on, with the longest look-back. */
+  lookbackMsByEvent: ReadonlyMap<string, number>;
+}
+
+const versionKey = (journeyId: string, version: number) => `${journeyId}@${version}`;
+
+function compileStep(step: Step, counters: CounterRegistry): CompiledStep {
+  if (step.type === 'branch') {
+    return { ...step, compiled: step.branches.map((branch) => compileCondition(branch.condition, counters)) };
+  }
+  if (step.type === 'waitForEvent') {
+    return {
+      ...step,
+      matches: step.condition === undefined ? () => true : compileCondition(step.condition, counters),
+      lookbackMs: durationSeconds(step.lookback) * 1_000,
+      timeoutMs: durationSeconds(step.timeout) * 1_000,
+    };
+  }
+  return step;
+}
+
+function compileJourney(journey: Journey, counters: CounterRegistry): CompiledJourney {
+  const always: Predicate = () => true;
+  const entryCondition = journey.entry.condition;
+  return {
+    journey,
+    entry: entryCondition === undefined ? always : compileCondition(entryCondition, counters),
+    steps: new Map(Object.entries(journey.steps).map(([id, step]) => [id, compileStep(step, counters)])),
+    exitWhen: journey.exitWhen.map((exit) => ({
+      event: exit.event,
+      matches: exit.condition === undefined ? always : compileCondition(exit.condition, counters),
+    })),
+    goal:
+      journey.goal === undefined
+        ? undefined
+        : {
+            event: journey.goal.event,
+            matches:
+              journey.goal.condition === undefined
+                ? always
+                : compileCondition(journey.goal.condition, counters),
+            withinMs: durationSeconds(journey.goal.within) * 1_000,
+          },
+  };
+}
+
+/**
+ * Compiles a tenant's journeys: `current` are the versions new customers enter (paused ones
+ * admit nobody), `olderVersions` those that running instances may still be on.
+ */
+export function compileJourneys(
+  current: readonly Journey[],
+  olderVersions: readonly Journey[] = [],
+): PublishedJourneys {
+  const counters = new CounterRegistry();
+  const byVersion = new Map<string, CompiledJourney>();
+  for (const journey of olderVersions)
+    byVersion.set(versionKey(journey.id, journey.version), compileJourney(journey, counters));
+  const byTriggerEvent = new Map<string, CompiledJourney[]>();
+  const profileEntries: CompiledJourney[] = [];
+  const lookbackMsByEvent = new Map<string, number>();
+  for (const journey of current) {
+    const compiled = compileJourney(journey, counters);
+    byVersion.set(versionKey(journey.id, journey.version), compiled);
+    if (journey.status !== 'published') continue;
+    if (journey.entry.kind === 'profile') profileEntries.push(compiled);
+    else
+      byTriggerEvent.set(journey.entry.event, [...(byTriggerEvent.get(journey.entry.event) ?? []), compiled]);
+  }
+  for (const compiled of byVersion.values()) {
+    for (const step of compiled.steps.values()) {
+      if (step.type !== 'waitForEvent' || step.lookbackMs === 0) continue;
+      lookbackMsByEvent.set(step.event, Math.max(lookbackMsByEvent.get(step.event) ?? 0, step.lookbackMs));
+    }
+  }
+  const byPriority = (a: CompiledJourney, b: CompiledJourney) =>
+    b.journey.priority - a.journey.priority || a.journey.id.localeCompare(b.journey.id);
+  for (const list of byTriggerEvent.values()) list.sort(byPriority);
+  profileEntries.sort(byPriority);
+  return {
+    byTriggerEvent,
+    profileEntries,
+    byVersion,
+    countersByEvent: counters.forEvent(),
+    counters,
+    lookbackMsByEvent,
+  };
+}
+
+/** What applying records asks the adapters to do, besides writing the state. */
+export interface JourneyEffects {
+  actions: ActionWebhookBody[];
+  timers: { set: Timer[]; cancel: string[] };
+  metrics: JourneyMetric[];
+  /** Why each step was taken or an action suppressed, in words, for the decision log. */
+  explanations: Explanation[];
+}
+
+export interface JourneyMetric {
+  journeyId: string;
+  version: number;
+  name:
+    | 'entered'
+    | 'action'
+    | 'suppressed'
+    | 'waiting'
+    | 'resumed'
+    | 'timed_out'
+    | 'exited'
+    | 'completed'
+    | 'goal';
+  stepId?: string;
+  variant?: string;
+  holdout?: boolean;
+}
+
+export interface Explanation {
+  at: string;
+  journeyId: string;
+  version: number;
+  instanceId: string;
+  stepId?: string;
+  what: string;
+}
+
+export const noEffects = (): JourneyEffects => ({
+  actions: [],
+  timers: { set: [], cancel: [] },
+  metrics: [],
+  explanations: [],
+});
+
+/** The record being applied: its id (the cause of whatever happens) and its time (the clock). */
+export interface Cause {
+  tenantId: string;
+  customerId: string;
+  messageId: string;
+  eventName: string;
+  at: string;
+}
+
+function traitValues(state: CustomerState): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, trait] of Object.entries(state.profile?.traits ?? {})) values[name] = trait.value;
+  return values;
+}
+
+function contextFor(
+  state: CustomerState,
+  journeys: PublishedJourneys,
+  event: Record<string, unknown> | undefined,
+  now: number,
+): EvaluationContext {
+  const traits = traitValues(state);
+  return {
+    event,
+    traits,
+    now,
+    count: (counterId, withinSeconds) => {
+      const spec = journeys.counters.get(counterId);
+      return spec === undefined
+        ? 0
+        : countWithin(state.counters?.[counterId], spec.bucketSeconds, withinSeconds, now);
+    },
+  };
+}
+
+/** Counters and the look-back buffer see every event first, so conditions read them up to date. */
+export function recordBehaviour(
+  state: CustomerState,
+  journeys: PublishedJourneys,
+  event: Record<string, unknown>,
+  eventName: string,
+  messageId: string,
+  occurredAt: number,
+  now: number,
+): CustomerState {
+  let next = state;
+  const specs = journeys.countersByEvent.get(eventName);
+  if (specs !== undefined) {
+    const counters = { ...state.counters };
+    for (const spec of specs)
+      if (spec.matches(event)) counters[spec.id] = increment(counters[spec.id], spec, occurredAt);
+    next = { ...next, counters };
+  }
+  const lookbackMs = journeys.lookbackMsByEvent.get(eventName);
+  if (lookbackMs !== undefined) {
+    const properties = (event.properties ?? {}) as Record<string, unknown>;
+    const recentEvents = [
+      ...(state.recentEvents ?? []),
+      { event: eventName, at: new Date(occurredAt).toISOString(), properties, messageId },
+    ]
+      .filter((recent) => now - Date.parse(recent.at) <= (journeys.lookbackMsByEvent.get(recent.event) ?? 0))
+      .slice(-RECENT_EVENTS_KEPT);
+    next = { ...next, recentEvents };
+  }
+  return next;
+}
+
+/** Runs a tracked event through the customer's journeys: goals, exits, waits resumed, entries. */
+export function applyEventToJourneys(
+  state: CustomerState,
+  journeys: PublishedJourneys,
+  event: Record<string, unknown>,
+  cause: Cause,
+  effects: JourneyEffects,
+): CustomerState {
+  const now = Date.parse(cause.at);
+  let current = state;
+  const context = () => contextFor(current, journeys, event, now);
+
+  current = recordGoals(current, journeys, cause, context(), effects);
+  for (const [instanceId, instance] of Object.entries(current.instances ?? {})) {
+    const compiled = journeys.byVersion.get(versionKey(instance.journeyId, instance.version));
+    if (compiled === undefined) continue;
+    const exit = compiled.exitWhen.find(
+      (candidate) => candidate.event === cause.eventName && candidate.matches(context()),
+    );
+    if (exit !== undefined) {
+      current = endInstance(
+        current,
+        instanceId,
+        instance,
+        compiled,
+        cause,
+        effects,
+        'exited',
+        `exit criterion "${exit.event}" met`,
+      );
+      continue;
+    }
+    const step = compiled.steps.get(instance.stepId);
+    if (step?.type === 'waitForEvent' && step.event === cause.eventName && step.matches(context())) {
+      current = resume(
+        current,
+        instanceId,
+        instance,
+        compiled,
+        step.next,
+        cause,
+        effects,
+        'resumed',
+        `"${step.event}" arrived`,
+      );
+    }
+  }
+  for (const compiled of journeys.byTriggerEvent.get(cause.eventName) ?? []) {
+    if (!mayEnter(current, compiled, now) || !compiled.entry(context())) continue;
+    current = enter(current, compiled, cause, effects, journeys, event);
+  }
+  return current;
+}
+
+/**
+ * After an identify: journeys entered "when a profile condition becomes true" admit the
+ * customer if the condition holds now and did not before this call.
+ */
+export function applyProfileChangeToJourneys(
+  before: CustomerState,
+  after: CustomerState,
+  journeys: PublishedJourneys,
+  cause: Cause,
+  effects: JourneyEffects,
+): CustomerState {
+  const now = Date.parse(cause.at);
+  let current = after;
+  for (const compiled of journeys.profileEntries) {
+    const wasTrue = compiled.entry(contextFor(before, journeys, undefined, now));
+    if (wasTrue || !mayEnter(current, compiled, now)) continue;
+    if (!compiled.entry(contextFor(current, journeys, undefined, now))) continue;
+    current = enter(current, compiled, cause, effects, journeys, undefined);
+  }
+  return current;
+}
+
+/** A timer came due: the wait ends, or the waitForEvent times out. A stale timer changes nothing. */
+export function applyTimerToJourneys(
+  state: CustomerState,
+  journeys: PublishedJourneys,
+  timer: { timerId: string; instanceId: string },
+  cause: Cause,
+  effects: JourneyEffects,
+): CustomerState {
+  // The fired timer's item is deleted in any case: it has done its job.
+  effects.timers.cancel.push(timer.timerId);
+  const instance = state.instances?.[timer.instanceId];
+  if (instance?.waiting?.timerId !== timer.timerId) return state;
+  const compiled = journeys.byVersion.get(versionKey(instance.journeyId, instance.version));
+  if (compiled === undefined) return state;
+  const step = compiled.steps.get(instance.stepId);
+  const waiting = { ...instance, waiting: undefined };
+  if (step?.type === 'waitForEvent') {
+    return resume(
+      state,
+      timer.instanceId,
+      waiting,
+      compiled,
+      step.onTimeout,
+      cause,
+      effects,
+      'timed_out',
+      `no "${step.event}" in time`,
+    );
+  }
+  const next = step?.type === 'wait' ? step.next : undefined;
+  return resume(state, timer.instanceId, waiting, compiled, next, cause, effects, 'resumed', 'wait over');
+}
+
+function liveInstancesOf(state: CustomerState, journeyId: string): number {
+  return Object.values(state.instances ?? {}).filter((instance) => instance.journeyId === journeyId).length;
+}
+
+function mayEnter(state: CustomerState, compiled: CompiledJourney, now: number): boolean {
+  const { journey } = compiled;
+  if (liveInstancesOf(state, journey.id) >= journey.maxConcurrentInstances) return false;
+  const progress = state.journeys[journey.id];
+  if (progress === undefined) return true;
+  switch (journey.reentry.mode) {
+    case 'never':
+      return false;
+    case 'always':
+      return true;
+    case 'afterCooldown':
+      return now - Date.parse(progress.lastEnteredAt) >= durationSeconds(journey.reentry.cooldown) * 1_000;
+  }
+}
+
+function enter(
+  state: CustomerState,
+  compiled: CompiledJourney,
+  cause: Cause,
+  effects: JourneyEffects,
+  journeys: PublishedJourneys,
+  event: Record<string, unknown> | undefined,
+): CustomerState {
+  const { journey } = compiled;
+  const instanceId = instanceIdFor(cause.customerId, journey.id, cause.messageId);
+  const instance: JourneyInstance = {
+    journeyId: journey.id,
+    version: journey.version,
+    stepId: journey.start,
+    enteredAt: cause.at,
+    ...(compiled.goal === undefined
+      ? {}
+      : { goalUntil: new Date(Date.parse(cause.at) + compiled.goal.withinMs).toISOString() }),
+  };
+  const entries = (state.journeys[journey.id]?.entries ?? 0) + 1;
+  const entered: CustomerState = {
+    ...state,
+    journeys: { ...state.journeys, [journey.id]: { entries, lastEnteredAt: cause.at } },
+  };
+  effects.metrics.push({ journeyId: journey.id, version: journey.version, name: 'entered' });
+  effects.explanations.push({
+    at: cause.at,
+    journeyId: journey.id,
+    version: journey.version,
+    instanceId,
+    what: `entered on "${cause.eventName}"`,
+  });
+  return run(entered, instanceId, instance, compiled, journey.start, cause, effects, journeys, event);
+}
+
+function resume(
+  state: CustomerState,
+  instanceId: string,
+  instance: JourneyInstance,
+  compiled: CompiledJourney,
+  nextStepId: string | undefined,
+  cause: Cause,
+  effects: JourneyEffects,
+  metric: 'resumed' | 'timed_out',
+  why: string,
+): CustomerState {
+  if (instance.waiting !== undefined) effects.timers.cancel.push(instance.waiting.timerId);
+  const { waiting: _done, ...moving } = instance;
+  effects.metrics.push({
+    journeyId: instance.journeyId,
+    version: instance.version,
+    name: metric,
+    stepId: instance.stepId,
+  });
+  effects.explanations.push({
+    at: cause.at,
+    journeyId: instance.journeyId,
+    version: instance.version,
+    instanceId,
+    stepId: instance.stepId,
+    what: why,
+  });
+  return run(state, instanceId, moving, compiled, nextStepId, cause, effects, undefined, undefined);
+}
+
+/**
+ * Walks an instance from `stepId` until it must wait or ends. Actions, timers and metrics go to
+ * `effects`; the state gets the instance where it stopped (or without it when it ended).
+ */
+function run(
+  state: CustomerState,
+  instanceId: string,
+  start: JourneyInstance,
+  compiled: CompiledJourney,
+  stepId: string | undefined,
+  cause: Cause,
+  effects: JourneyEffects,
+  journeys: PublishedJourneys | undefined,
+  event: Record<string, unknown> | undefined,
+): CustomerState {
+  const { journey } = compiled;
+  const now = Date.parse(cause.at);
+  let instance = start;
+  let current = stepId;
+  const explain = (what: string, at = current) =>
+    effects.explanations.push({
+      at: cause.at,
+      journeyId: journey.id,
+      version: journey.version,
+      instanceId,
+      stepId: at,
+      what,
+    });
+
+  for (let walked = 0; walked < MAX_STEPS_PER_ADVANCE; walked += 1) {
+    if (current === undefined)
+      return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
+    const step = compiled.steps.get(current);
+    if (step === undefined) {
+      explain(`step "${current}" does not exist`);
+      return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
+    }
+    instance = { ...instance, stepId: current };
+    switch (step.type) {
+      case 'action': {
+        const metricBase = { journeyId: journey.id, version: journey.version, stepId: current };
+        if (instance.holdout) {
+          effects.metrics.push({ ...metricBase, name: 'suppressed', holdout: true });
+          explain(`action "${step.action.id}" not sent: customer is in the holdout group`);
+        } else {
+          effects.actions.push({
+            actionId: actionIdFor(cause.tenantId, cause.customerId, journey.id, cause.messageId, current),
+            tenantId: cause.tenantId,
+            customerId: cause.customerId,
+            journeyId: journey.id,
+            journeyVersion: journey.version,
+            action: step.action.id,
+            channel: step.action.channel,
+            payload: step.action.payload,
+            firedAt: cause.at,
+            triggeredBy: { messageId: cause.messageId, event: cause.eventName },
+            instanceId,
+            stepId: current,
+            priority: journey.priority,
+            ...(instance.variant === undefined ? {} : { variant: instance.variant }),
+            reason: `journey "${journey.name}" (v${journey.version}), step "${current}", on "${cause.eventName}"`,
+          });
+          effects.metrics.push({
+            ...metricBase,
+            name: 'action',
+            ...(instance.variant ? { variant: instance.variant } : {}),
+          });
+        }
+        current = step.next;
+        break;
+      }
+      case 'wait': {
+        const dueAt = waitUntil(step, now, state);
+        return park(state, instanceId, instance, current, dueAt, cause, effects);
+      }
+      case 'waitForEvent': {
+        // An event seen just before the step was reached counts (not the one that caused this walk).
+        const seen = (state.recentEvents ?? []).find(
+          (recent) =>
+            recent.event === step.event &&
+            recent.messageId !== cause.messageId &&
+            now - Date.parse(recent.at) <= step.lookbackMs &&
+            journeys !== undefined &&
+            step.matches(
+              contextFor(state, journeys, { event: recent.event, properties: recent.properties }, now),
+            ),
+        );
+        if (seen !== undefined) {
+          explain(`"${step.event}" already seen at ${seen.at}`);
+          current = step.next;
+          break;
+        }
+        return park(state, instanceId, instance, current, now + step.timeoutMs, cause, effects);
+      }
+      case 'branch': {
+        const context = journeys === undefined ? undefined : contextFor(state, journeys, event, now);
+        const taken = step.compiled.findIndex((predicate) => context !== undefined && predicate(context));
+        explain(taken === -1 ? 'no branch matched: else' : `branch ${taken + 1} matched`);
+        current = taken === -1 ? step.else : step.branches[taken]?.next;
+        break;
+      }
+      case 'split': {
+        const variant = pickVariant(step.variants, splitBucket(cause.customerId, journey.id));
+        instance = { ...instance, ...(variant === undefined ? {} : { variant: variant.name }) };
+        explain(`assigned to variant "${variant?.name}"`);
+        current = variant?.next;
+        break;
+      }
+      case 'holdout': {
+        const held = splitBucket(cause.customerId, journey.id, 'holdout') < step.percent * 100;
+        if (held) {
+          instance = { ...instance, holdout: true };
+          explain(`in the ${step.percent}% holdout group: measured, sent nothing`);
+        }
+        current = step.next;
+        break;
+      }
+      case 'exit':
+        return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
+    }
+  }
+  explain(`stopped after ${MAX_STEPS_PER_ADVANCE} steps without a wait`);
+  return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
+}
+
+function waitUntil(step: Extract<Step, { type: 'wait' }>, now: number, state: CustomerState): number {
+  const timeZone = resolveTimeZone(state.profile?.traits.timezone?.value);
+  let due = now + (step.duration === undefined ? 0 : durationSeconds(step.duration) * 1_000);
+  if (step.untilTimeOfDay !== undefined) due = nextLocalTime(due, step.untilTimeOfDay, timeZone);
+  if (step.quietHours !== undefined) due = outsideQuietHours(due, step.quietHours, timeZone);
+  return due;
+}
+
+function park(
+  state: CustomerState,
+  instanceId: string,
+  instance: JourneyInstance,
+  stepId: string,
+  dueAtMs: number,
+  cause: Cause,
+  effects: JourneyEffects,
+): CustomerState {
+  const timerId = timerIdFor(instanceId, stepId, cause.messageId);
+  const dueAt = new Date(dueAtMs).toISOString();
+  effects.timers.set.push({
+    timerId,
+    tenantId: cause.tenantId,
+    customerId: cause.customerId,
+    instanceId,
+    dueAt,
+  });
+  effects.metrics.push({ journeyId: instance.journeyId, version: instance.version, name: 'waiting', stepId });
+  return {
+    ...state,
+    instances: { ...state.instances, [instanceId]: { ...instance, stepId, waiting: { timerId, dueAt } } },
+  };
+}
+
+function finish(
+  state: CustomerState,
+  instanceId: string,
+  instance: JourneyInstance,
+  compiled: CompiledJourney,
+  cause: Cause,
+  effects: JourneyEffects,
+  outcome: 'completed' | 'exited',
+): CustomerState {
+  const { [instanceId]: _ended, ...others } = state.instances ?? {};
+  if (instance.waiting !== undefined) effects.timers.cancel.push(instance.waiting.timerId);
+  effects.metrics.push({ journeyId: instance.journeyId, version: instance.version, name: outcome });
+  // No empty map is stored: most customers have no live instance most of the time.
+  const { instances: _all, ...withoutInstances } = state;
+  const next: CustomerState = Object.keys(others).length === 0 ? withoutInstances : { ...state, instances: others };
+  const goalOpen =
+    instance.goalUntil !== undefined &&
+    instance.goalReachedAt === undefined &&
+    Date.parse(instance.goalUntil) > Date.parse(cause.at);
+  if (!goalOpen || compiled.goal === undefined) return next;
+  const window = {
+    instanceId,
+    journeyId: instance.journeyId,
+    version: instance.version,
+    goalUntil: instance.goalUntil as string,
+    ...(instance.variant === undefined ? {} : { variant: instance.variant }),
+    ...(instance.holdout ? { holdout: true } : {}),
+  };
+  return { ...next, attribution: [...(state.attribution ?? []), window].slice(-ATTRIBUTION_WINDOWS_KEPT) };
+}
+
+function endInstance(
+  state: CustomerState,
+  instanceId: string,
+  instance: JourneyInstance,
+  compiled: CompiledJourney,
+  cause: Cause,
+  effects: JourneyEffects,
+  outcome: 'exited',
+  why: string,
+): CustomerState {
+  effects.explanations.push({
+    at: cause.at,
+    journeyId: instance.journeyId,
+    version: instance.version,
+    instanceId,
+    stepId: instance.stepId,
+    what: why,
+  });
+  return finish(state, instanceId, instance, compiled, cause, effects, outcome);
+}
+
+/** Conversions: live instances and closed ones whose attribution window is still open. */
+function recordGoals(
+  state: CustomerState,
+  journeys: PublishedJourneys,
+  cause: Cause,
+  context: EvaluationContext,
+  effects: JourneyEffects,
+): CustomerState {
+  const now = Date.parse(cause.at);
+  const goalOf = (journeyId: string, version: number) =>
+    journeys.byVersion.get(versionKey(journeyId, version))?.goal;
+  const converts = (journeyId: string, version: number, until: string | undefined) => {
+    const goal = goalOf(journeyId, version);
+    return (
+      goal !== undefined &&
+      goal.event === cause.eventName &&
+      until !== undefined &&
+      now <= Date.parse(until) &&
+      goal.matches(context)
+    );
+  };
+  let instances = state.instances;
+  for (const [instanceId, instance] of Object.entries(state.instances ?? {})) {
+    if (
+      instance.goalReachedAt !== undefined ||
+      !converts(instance.journeyId, instance.version, instance.goalUntil)
+    )
+      continue;
+    instances = { ...instances, [instanceId]: { ...instance, goalReachedAt: cause.at } };
+    effects.metrics.push(
+      goalMetric(instance.journeyId, instance.version, instance.variant, instance.holdout),
+    );
+  }
+  const attribution = (state.attribution ?? []).filter((window) => {
+    if (now > Date.parse(window.goalUntil)) return false;
+    if (!converts(window.journeyId, window.version, window.goalUntil)) return true;
+    effects.metrics.push(goalMetric(window.journeyId, window.version, window.variant, window.holdout));
+    return false;
+  });
+  return {
+    ...state,
+    ...(instances === undefined ? {} : { instances }),
+    ...(state.attribution === undefined ? {} : { attribution }),
+  };
+}
+
+function goalMetric(journeyId: string, version: number, variant?: string, holdout?: boolean): JourneyMetric {
+  return {
+    journeyId,
+    version,
+    name: 'goal',
+    ...(variant === undefined ? {} : { variant }),
+    ...(holdout ? { holdout: true } : {}),
+  };
+}
