@@ -6,6 +6,8 @@ import { Channel } from './segment-call.js';
 export const RECENT_MESSAGE_IDS_KEPT = 100;
 /** Anonymous ids (devices, browsers) remembered for a known customer. */
 export const ANONYMOUS_IDS_KEPT = 20;
+/** Ids merged into a customer, remembered so that a link back to one of them cannot make a cycle. */
+export const MERGED_FROM_KEPT = 20;
 
 export const JourneyProgress = z.object({
   entries: z.number().int().min(0),
@@ -98,6 +100,7 @@ export const CustomerState = z.object({
    * and journey progress went there, and whatever arrives for it is forwarded there.
    */
   mergedInto: z.string().min(1).optional(),
+  mergedFrom: z.array(z.string()).max(MERGED_FROM_KEPT).optional(),
   /** Live journey instances by instance id. */
   instances: z.record(z.string(), JourneyInstance).optional(),
   attribution: z.array(AttributionWindow).max(50).optional(),

@@ -188,7 +188,7 @@ function applyOne(
     return state;
   }
   if (record.kind === 'merge') {
-    const merged = mergeHistory(state, record.history);
+    const merged = mergeHistory(state, record.history, record.from);
     if (!record.from.startsWith(ANONYMOUS_PREFIX)) return merged;
     const anonymousId = record.from.slice(ANONYMOUS_PREFIX.length);
     return { ...merged, profile: withAnonymousId(merged.profile ?? emptyProfile(), anonymousId) };

@@ -1,4 +1,4 @@
-import type { CustomerState, MergedHistory } from '../../schemas/customer-state.js';
+import { type CustomerState, MERGED_FROM_KEPT, type MergedHistory } from '../../schemas/customer-state.js';
 import type { LinkRecord, MergeRecord } from '../../schemas/stream-record.js';
 import { mergeProfiles } from './profile.js';
 
@@ -33,7 +33,11 @@ export function linkToKnownCustomer(
   state: CustomerState,
   link: LinkRecord,
 ): { state: CustomerState; merge: MergeRecord | undefined } {
-  if (state.mergedInto !== undefined || link.linkTo === state.customerId) return { state, merge: undefined };
+  // A link back to an id that was merged into this one would make the two forward to each other.
+  const wouldCycle = state.mergedFrom?.includes(link.linkTo) ?? false;
+  if (state.mergedInto !== undefined || link.linkTo === state.customerId || wouldCycle) {
+    return { state, merge: undefined };
+  }
   const merge: MergeRecord = {
     kind: 'merge',
     tenantId: state.tenantId,
@@ -51,7 +55,8 @@ const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : 
 const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
 
 /** The known customer's side: the joined id's history is added to its own. */
-export function mergeHistory(state: CustomerState, history: MergedHistory): CustomerState {
+export function mergeHistory(state: CustomerState, history: MergedHistory, from: string): CustomerState {
+  const mergedFrom = [...(state.mergedFrom ?? []).filter((id) => id !== from), from].slice(-MERGED_FROM_KEPT);
   const journeys = { ...state.journeys };
   for (const [journeyId, progress] of Object.entries(history.journeys)) {
     const own = journeys[journeyId];
@@ -77,8 +82,11 @@ export function mergeHistory(state: CustomerState, history: MergedHistory): Cust
   return {
     ...state,
     eventCount: state.eventCount + history.eventCount,
-    firstSeenAt: earlier(state.firstSeenAt, history.firstSeenAt),
-    lastSeenAt: later(state.lastSeenAt, history.lastSeenAt),
+    // A joined id that never sent anything has no times worth keeping (they are its link's).
+    firstSeenAt:
+      history.eventCount === 0 ? state.firstSeenAt : earlier(state.firstSeenAt, history.firstSeenAt),
+    lastSeenAt: history.eventCount === 0 ? state.lastSeenAt : later(state.lastSeenAt, history.lastSeenAt),
+    mergedFrom,
     journeys,
     ...(profile === undefined ? {} : { profile }),
     ...(Object.keys(channels).length === 0 ? {} : { channels }),

@@ -489,14 +489,10 @@ class StreamRouter {
   }
 }
 
-describe('identity stitching bugs found while testing (pinned: remove .fails once fixed)', () => {
-  // BUG (lambdas/core/identity.ts linkToKnownCustomer + lambdas/core/engine.ts emptyState):
-  // a link for an anonymous id that never sent anything creates a state whose first/lastSeenAt
-  // are the link's receivedAt, and hands that over as history. The known customer's lastSeenAt
-  // then moves to the receipt time of the identify (e.g. an offline app's identify of minute 10
-  // received at minute 600 gives lastSeenAt = minute 600), though no event happened then.
-  // Expected: merging a history of no events leaves first/lastSeenAt as they were.
-  it.fails('leaves the known customer’s first and last seen times alone when the joined id never sent anything', () => {
+describe('identity stitching edge cases found while testing', () => {
+  // A link for an anonymous id that never sent anything creates a state whose times are the
+  // link's receipt time; merging that empty history must not move the known customer's times.
+  it('leaves the known customer’s first and last seen times alone when the joined id never sent anything', () => {
     const lateIdentify = identifyCall({
       messageId: 'offline',
       minute: 10,
@@ -516,13 +512,9 @@ describe('identity stitching bugs found while testing (pinned: remove .fails onc
     expect(state).toMatchObject({ eventCount: 1, firstSeenAt: at(10), lastSeenAt: at(10) });
   });
 
-  // BUG (lambdas/core/identity.ts linkToKnownCustomer, lambdas/core/engine.ts applyOne): two ids
-  // linked to each other (alias A→B, later alias B→A; ingest sends a `link-user` record for each)
-  // both end up `mergedInto` the other. B's history is sent to A, forwarded back to B, forwarded
-  // to A again and dropped there as a duplicate of its own mergeId; every later record for A or B
-  // bounces the same way and is dropped. Expected: no event is lost (the sum of the event counts
-  // stays 3). Actual: 0, the history of both ids and every later event are gone.
-  it.fails('loses no event when two ids are linked to each other (alias both ways)', () => {
+  // Two ids linked to each other (alias A→B, later B→A): the second link is refused (B remembers
+  // A was merged into it), otherwise both would forward to each other and drop every record.
+  it('loses no event when two ids are linked to each other (alias both ways)', () => {
     const router = new StreamRouter(journeys);
     router.send(trackCall({ messageId: 'a-1', minute: 1, userId: 'alice-old', event: 'Page Viewed' }));
     router.send(trackCall({ messageId: 'b-1', minute: 2, userId: 'alice', event: 'Page Viewed' }));
