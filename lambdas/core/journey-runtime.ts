@@ -607,7 +607,8 @@ function finish(
   effects.metrics.push({ journeyId: instance.journeyId, version: instance.version, name: outcome });
   // No empty map is stored: most customers have no live instance most of the time.
   const { instances: _all, ...withoutInstances } = state;
-  const next: CustomerState = Object.keys(others).length === 0 ? withoutInstances : { ...state, instances: others };
+  const next: CustomerState =
+    Object.keys(others).length === 0 ? withoutInstances : { ...state, instances: others };
   const goalOpen =
     instance.goalUntil !== undefined &&
     instance.goalReachedAt === undefined &&
