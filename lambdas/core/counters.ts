@@ -59,17 +59,25 @@ export class CounterRegistry {
   }
 }
 
-/** Adds one occurrence at `at` (epoch ms) and drops buckets past the counter's horizon. */
+/**
+ * Adds one occurrence at `at` (epoch ms) and drops buckets past the counter's horizon, counted
+ * back from the newest bucket (not from `at`: an old event arriving late, a history import,
+ * must not keep older buckets alive). The horizon spans `horizonSeconds / bucketSeconds`
+ * buckets, the newest included, which is all that `countWithin` ever reads.
+ */
 export function increment(
   buckets: CounterBuckets | undefined,
   spec: CounterSpec,
   at: number,
 ): CounterBuckets {
   const bucket = Math.floor(at / 1_000 / spec.bucketSeconds);
-  const oldestKept = bucket - Math.ceil(spec.horizonSeconds / spec.bucketSeconds);
+  const newest = Math.max(bucket, buckets?.at(-1)?.[0] ?? bucket);
+  const oldestKept = newest - Math.ceil(spec.horizonSeconds / spec.bucketSeconds) + 1;
   const next = (buckets ?? [])
     .filter(([index]) => index >= oldestKept)
     .map(([index, n]): [number, number] => [index, n]);
+  // Older than any window can reach: counting it would change no answer.
+  if (bucket < oldestKept) return next;
   const found = next.find(([index]) => index === bucket);
   if (found !== undefined) found[1] += 1;
   else {

@@ -278,6 +278,8 @@ export function applyEventToJourneys(
     if (step?.type === 'waitForEvent' && step.event === cause.eventName && step.matches(context())) {
       current = resume(
         current,
+        journeys,
+        event,
         instanceId,
         instance,
         compiled,
@@ -337,6 +339,8 @@ export function applyTimerToJourneys(
   if (step?.type === 'waitForEvent') {
     return resume(
       state,
+      journeys,
+      undefined,
       timer.instanceId,
       waiting,
       compiled,
@@ -348,7 +352,19 @@ export function applyTimerToJourneys(
     );
   }
   const next = step?.type === 'wait' ? step.next : undefined;
-  return resume(state, timer.instanceId, waiting, compiled, next, cause, effects, 'resumed', 'wait over');
+  return resume(
+    state,
+    journeys,
+    undefined,
+    timer.instanceId,
+    waiting,
+    compiled,
+    next,
+    cause,
+    effects,
+    'resumed',
+    'wait over',
+  );
 }
 
 function liveInstancesOf(state: CustomerState, journeyId: string): number {
@@ -405,8 +421,15 @@ function enter(
   return run(entered, instanceId, instance, compiled, journey.start, cause, effects, journeys, event);
 }
 
+/**
+ * Continues a waiting instance. The walk that follows needs the journeys and the resuming event
+ * (none for a timer) like the walk at entry: a branch reads the profile and counters, and a
+ * waitForEvent reached after a wait looks back on recent events.
+ */
 function resume(
   state: CustomerState,
+  journeys: PublishedJourneys,
+  event: Record<string, unknown> | undefined,
   instanceId: string,
   instance: JourneyInstance,
   compiled: CompiledJourney,
@@ -432,7 +455,7 @@ function resume(
     stepId: instance.stepId,
     what: why,
   });
-  return run(state, instanceId, moving, compiled, nextStepId, cause, effects, undefined, undefined);
+  return run(state, instanceId, moving, compiled, nextStepId, cause, effects, journeys, event);
 }
 
 /**
@@ -447,7 +470,7 @@ function run(
   stepId: string | undefined,
   cause: Cause,
   effects: JourneyEffects,
-  journeys: PublishedJourneys | undefined,
+  journeys: PublishedJourneys,
   event: Record<string, unknown> | undefined,
 ): CustomerState {
   const { journey } = compiled;
@@ -517,7 +540,6 @@ function run(
             recent.event === step.event &&
             recent.messageId !== cause.messageId &&
             now - Date.parse(recent.at) <= step.lookbackMs &&
-            journeys !== undefined &&
             step.matches(
               contextFor(state, journeys, { event: recent.event, properties: recent.properties }, now),
             ),
@@ -530,8 +552,8 @@ function run(
         return park(state, instanceId, instance, current, now + step.timeoutMs, cause, effects);
       }
       case 'branch': {
-        const context = journeys === undefined ? undefined : contextFor(state, journeys, event, now);
-        const taken = step.compiled.findIndex((predicate) => context !== undefined && predicate(context));
+        const context = contextFor(state, journeys, event, now);
+        const taken = step.compiled.findIndex((predicate) => predicate(context));
         explain(taken === -1 ? 'no branch matched: else' : `branch ${taken + 1} matched`);
         current = taken === -1 ? step.else : step.branches[taken]?.next;
         break;
