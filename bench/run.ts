@@ -7,6 +7,9 @@
  * 3. Cold `npm start`: seconds until the ready line (emulators started from nothing).
  * 4. Through the local stack over HTTP: events/s from `POST /v1/batch` until every event is in
  *    its customer's state, and actions/s from request to webhook delivery.
+ * 5. Ingest alone (bench/ingest.ts): in-process events/s and CPU µs per event at batch 100, bytes
+ *    written to Kinesis per event, and requests/s with p50/p99 latency through the local HTTP
+ *    server (autocannon).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
+import { benchIngest } from './ingest.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -201,6 +205,7 @@ await bundleSizes();
 await engineThroughput();
 await coldStart();
 await throughLocalStack();
+await benchIngest(report);
 console.log('\nmeasure | value\n--- | ---');
 for (const { measure, value } of results) console.log(`${measure} | ${value}`);
 process.exit(0);

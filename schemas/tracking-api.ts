@@ -32,9 +32,11 @@ export const CALL_TYPES = ['track', 'page', 'screen', 'identify', 'group', 'alia
 export const CallType = z.enum(CALL_TYPES);
 export type CallType = z.infer<typeof CallType>;
 
-/** An optional field that may also be sent as `null`; both read as absent. */
-const absentOr = <S extends z.ZodType>(schema: S) =>
-  schema.nullish().transform((value) => value ?? undefined);
+/**
+ * An optional field that may also be sent as `null`; normalisation reads both as absent. (No
+ * zod transform here: one per field would cost more than the rest of the parse.)
+ */
+const absentOr = <S extends z.ZodType>(schema: S) => schema.nullish();
 
 /** A JSON object field: anything else (a string, an array, a number) is refused. */
 const ObjectField = absentOr(JsonObject);
@@ -51,7 +53,7 @@ const StoreContext = z
   .loose();
 
 /** `context`: free-form, except the few fields Écoute reads (`channel`, `location.storeId`). */
-const CallContext = absentOr(JsonObject.pipe(StoreContext));
+const CallContext = absentOr(StoreContext);
 
 const CommonFields = {
   messageId: absentOr(MessageId),
@@ -67,8 +69,8 @@ const CommonFields = {
 };
 
 const needsAnId = { message: 'either userId or anonymousId is required', path: ['userId'] };
-const hasAnId = (call: { userId?: string | undefined; anonymousId?: string | undefined }) =>
-  call.userId !== undefined || call.anonymousId !== undefined;
+const hasAnId = (call: { userId?: string | null | undefined; anonymousId?: string | null | undefined }) =>
+  call.userId != null || call.anonymousId != null;
 
 /** Names are what journeys and reports show; 200 characters is plenty. */
 const Name = z.string().min(1).max(200);

@@ -86,7 +86,7 @@ function acceptCall(
 function storeZoneProblem(call: SegmentCall, at: readonly (string | number)[]) {
   if (call.channel !== 'store' || !('properties' in call)) return undefined;
   const zone = call.properties.zone;
-  if (zone === undefined || StoreId.safeParse(zone).success) return undefined;
+  if (zone === undefined || (typeof zone === 'string' && StoreId.safeParse(zone).success)) return undefined;
   return refused([...at, 'properties', 'zone'], 'a store zone is a string of 1 to 256 characters');
 }
 

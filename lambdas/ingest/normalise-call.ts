@@ -5,9 +5,12 @@ import { deriveChannel, storeIdOf } from './derive-channel.js';
 
 /** What a batch gives the calls that lack their own. */
 export interface BatchDefaults {
-  context?: JsonObject | undefined;
-  sentAt?: string | undefined;
+  context?: JsonObject | null | undefined;
+  sentAt?: string | null | undefined;
 }
+
+/** Segment libraries of other languages send `null` for what they were not given: it reads as absent. */
+const present = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
 
 /** The instants an ISO-8601 timestamp with a four-digit year can name: what the stream accepts. */
 const EARLIEST = Date.parse('0000-01-01T00:00:00.000Z');
@@ -21,12 +24,14 @@ const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
  * A correction that lands outside years 0–9999 (absurd clocks) falls back to `receivedAt`.
  */
 export function correctedTimes(
-  call: { timestamp?: string | undefined; originalTimestamp?: string | undefined },
+  call: { timestamp?: string | null | undefined; originalTimestamp?: string | null | undefined },
   sentAt: string | undefined,
   receivedAt: Date,
 ): { timestamp: string; originalTimestamp?: string } {
-  const senderTime = call.timestamp ?? call.originalTimestamp;
-  const originalTimestamp = call.originalTimestamp ?? (sentAt === undefined ? undefined : call.timestamp);
+  const senderTime = present(call.timestamp ?? call.originalTimestamp);
+  const originalTimestamp = present(
+    call.originalTimestamp ?? (sentAt === undefined ? undefined : call.timestamp),
+  );
   const kept = originalTimestamp === undefined ? {} : { originalTimestamp };
   if (sentAt === undefined) {
     const at = senderTime === undefined ? receivedAt.getTime() : Date.parse(senderTime);
@@ -47,7 +52,7 @@ function contextWithStore(context: JsonObject, storeId: string | undefined): Jso
 
 /** Page and screen names stay readable by journeys as `properties.name` (and `category`), as analytics.js does. */
 function withNameInProperties(
-  properties: JsonObject | undefined,
+  properties: JsonObject | null | undefined,
   name: string | undefined,
   category: string | undefined,
 ): JsonObject {
@@ -76,10 +81,12 @@ export function normaliseCall(
   newMessageId: () => string,
   defaults: BatchDefaults = {},
 ): SegmentCall {
-  const sentAt = input.sentAt ?? defaults.sentAt;
+  const sentAt = present(input.sentAt ?? defaults.sentAt);
+  const name = input.type === 'page' || input.type === 'screen' ? present(input.name) : undefined;
+  const category = input.type === 'page' || input.type === 'screen' ? present(input.category) : undefined;
   const properties =
     input.type === 'page' || input.type === 'screen'
-      ? withNameInProperties(input.properties, input.name, input.category)
+      ? withNameInProperties(input.properties, name, category)
       : input.type === 'track'
         ? (input.properties ?? {})
         : undefined;
@@ -90,14 +97,14 @@ export function normaliseCall(
 
   const common = {
     messageId: input.messageId ?? newMessageId(),
-    ...(input.userId === undefined ? {} : { userId: input.userId }),
-    ...(input.anonymousId === undefined ? {} : { anonymousId: input.anonymousId }),
+    ...(input.userId == null ? {} : { userId: input.userId }),
+    ...(input.anonymousId == null ? {} : { anonymousId: input.anonymousId }),
     ...correctedTimes(input, sentAt, receivedAt),
     ...(sentAt === undefined ? {} : { sentAt }),
     receivedAt: receivedAt.toISOString(),
     channel: deriveChannel(context, storeId),
     context,
-    ...(input.integrations === undefined ? {} : { integrations: input.integrations }),
+    ...(input.integrations == null ? {} : { integrations: input.integrations }),
   };
   switch (input.type) {
     case 'track':
@@ -107,8 +114,8 @@ export function normaliseCall(
       return {
         type: input.type,
         ...common,
-        ...(input.name === undefined ? {} : { name: input.name }),
-        ...(input.category === undefined ? {} : { category: input.category }),
+        ...(name === undefined ? {} : { name }),
+        ...(category === undefined ? {} : { category }),
         properties: properties ?? {},
       };
     case 'identify':

@@ -125,6 +125,31 @@ describe('toStreamRecords', () => {
 });
 
 describe('normaliseCall', () => {
+  it('reads null fields as absent', () => {
+    const [call] = normalise([
+      track({
+        userId: 'u-1',
+        anonymousId: null,
+        messageId: null,
+        timestamp: null,
+        context: null,
+        properties: null,
+        integrations: null,
+      }),
+    ]);
+    expect(call).toEqual({
+      type: 'track',
+      userId: 'u-1',
+      event: 'Product Viewed',
+      messageId: 'generated-1',
+      timestamp: receivedAt.toISOString(),
+      receivedAt: receivedAt.toISOString(),
+      channel: 'server',
+      context: {},
+      properties: {},
+    });
+  });
+
   it('keeps a messageId the caller gave and mints one for each call without', () => {
     const ids = messageIds();
     const calls = normalise(
