@@ -3,18 +3,19 @@ import { createHash } from 'node:crypto';
 const hashOf = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000'));
 
 /**
- * The id of the action a journey step fires for a customer because of one record (an event's
- * message id, or a timer's id). The same inputs always give the same id, so a redelivered
- * record can never mint a second action, and receivers can use it as an idempotency key.
+ * The id of the action a journey step fires for a customer: one instance, one cause (an event's
+ * message id, or a timer's id), one step — a walk takes each step at most once. The same inputs
+ * always give the same id, so a redelivered record can never mint a second action, and
+ * receivers can use it as an idempotency key.
  */
 export function actionIdFor(
   tenantId: string,
   customerId: string,
-  journeyId: string,
-  messageId: string,
+  instanceId: string,
+  causeId: string,
   stepId: string,
 ): string {
-  return hashOf(tenantId, customerId, journeyId, messageId, stepId).digest('hex').slice(0, 32);
+  return hashOf(tenantId, customerId, instanceId, causeId, stepId).digest('hex').slice(0, 32);
 }
 
 /** A journey instance: one customer's entry into one journey, caused by one record. */

@@ -9,8 +9,6 @@ import { actionIdFor, instanceIdFor, timerIdFor } from './ids.js';
 import { nextLocalTime, outsideQuietHours, resolveTimeZone } from './local-time.js';
 import { pickVariant, splitBucket } from './split.js';
 
-/** Steps one record may walk through before the engine stops an instance: a loop without a wait. */
-const MAX_STEPS_PER_ADVANCE = 100;
 const RECENT_EVENTS_KEPT = 20;
 const ATTRIBUTION_WINDOWS_KEPT = 20;
 
@@ -487,9 +485,17 @@ function run(
       what,
     });
 
-  for (let walked = 0; walked < MAX_STEPS_PER_ADVANCE; walked += 1) {
+  // A walk is what one record does to one instance: no step is taken twice in it, which keeps
+  // an action to at most one per (instance, record, step) — the inputs of its id.
+  const visited = new Set<string>();
+  for (;;) {
     if (current === undefined)
       return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
+    if (visited.has(current)) {
+      explain(`stopped: step "${current}" reached again without a wait`);
+      return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
+    }
+    visited.add(current);
     const step = compiled.steps.get(current);
     if (step === undefined) {
       explain(`step "${current}" does not exist`);
@@ -504,7 +510,7 @@ function run(
           explain(`action "${step.action.id}" not sent: customer is in the holdout group`);
         } else {
           effects.actions.push({
-            actionId: actionIdFor(cause.tenantId, cause.customerId, journey.id, cause.messageId, current),
+            actionId: actionIdFor(cause.tenantId, cause.customerId, instanceId, cause.messageId, current),
             tenantId: cause.tenantId,
             customerId: cause.customerId,
             journeyId: journey.id,
@@ -578,8 +584,6 @@ function run(
         return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
     }
   }
-  explain(`stopped after ${MAX_STEPS_PER_ADVANCE} steps without a wait`);
-  return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
 }
 
 function waitUntil(step: Extract<Step, { type: 'wait' }>, now: number, state: CustomerState): number {

@@ -5,7 +5,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamRecord } from 'a
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dynamo, kinesis, resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
 import { customerPartition, listActions, loadCustomerState } from '../../lambdas/adapters/customer-store.js';
-import { actionIdFor } from '../../lambdas/core/ids.js';
+import { actionIdFor, instanceIdFor } from '../../lambdas/core/ids.js';
 import { handler as ingest } from '../../lambdas/ingest/handler.js';
 import { handler as processor } from '../../lambdas/processor/handler.js';
 import { partitionKeyOf } from '../../schemas/stream-record.js';
@@ -114,7 +114,13 @@ describe('the journey processor', () => {
     const triggering = calls[1] as Call;
     expect(await listActions('acme', customer)).toEqual([
       {
-        actionId: actionIdFor('acme', customer, 'cart-reminder', triggering.messageId, 'fire'),
+        actionId: actionIdFor(
+          'acme',
+          customer,
+          instanceIdFor(customer, 'cart-reminder', triggering.messageId),
+          triggering.messageId,
+          'fire',
+        ),
         tenantId: 'acme',
         customerId: customer,
         journeyId: 'cart-reminder',
@@ -255,7 +261,13 @@ describe('the journey processor', () => {
       tenantId: 'acme',
       customerId: buyer,
       receivedAt: 'yesterday',
-      call: { type: 'track', userId: buyer, event: 'cart_abandoned', properties: {}, messageId: randomUUID() },
+      call: {
+        type: 'track',
+        userId: buyer,
+        event: 'cart_abandoned',
+        properties: {},
+        messageId: randomUUID(),
+      },
     };
     const put = await kinesis().send(
       new PutRecordsCommand({

@@ -7,7 +7,7 @@ import {
   type PublishedJourneys,
   type SequencedRecord,
 } from '../../lambdas/core/engine.js';
-import { actionIdFor } from '../../lambdas/core/ids.js';
+import { actionIdFor, instanceIdFor } from '../../lambdas/core/ids.js';
 import { noEffects } from '../../lambdas/core/journey-runtime.js';
 import { ActionWebhookBody } from '../../schemas/action.js';
 import { CustomerState, RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
@@ -113,7 +113,7 @@ describe('applyRecordsToCustomer', () => {
     expect(actions).toHaveLength(1);
     const [action] = actions;
     expect(action).toEqual({
-      actionId: actionIdFor(TENANT, CUSTOMER, 'shoes', 'msg-1', 'fire'),
+      actionId: actionIdFor(TENANT, CUSTOMER, instanceIdFor(CUSTOMER, 'shoes', 'msg-1'), 'msg-1', 'fire'),
       tenantId: TENANT,
       customerId: CUSTOMER,
       journeyId: 'shoes',
