@@ -2,11 +2,20 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Action } from '../../schemas/action.js';
 import { CustomerState } from '../../schemas/customer-state.js';
+import type { Timer } from '../../schemas/timer.js';
 import type { ActionIntent } from '../core/engine.js';
 import { VersionConflictError } from '../core/errors.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
-import { CUSTOMERS_TABLE, retryQueue } from './table-design.js';
+import { CUSTOMERS_TABLE, retryQueue, timerQueue } from './table-design.js';
+import {
+  NO_TIMER_CHANGES,
+  netTimerChanges,
+  type TimerChanges,
+  timerBucketOf,
+  timerExpiresAt,
+  timerSortKey,
+} from './timer-items.js';
 
 /** Every item of a customer shares this partition key: export and erasure are one Query. */
 export const customerPartition = (tenantId: string, customerId: string) => `${tenantId}#${customerId}`;
@@ -18,8 +27,18 @@ export const customerPartition = (tenantId: string, customerId: string) => `${te
 export const actionSortKey = (action: Pick<ActionIntent, 'actionId'>) => `ACTION#${action.actionId}`;
 export const actionIdOfSortKey = (sortKey: string) => sortKey.slice('ACTION#'.length);
 
-/** TransactWriteItems takes at most 100 items: the state and 99 actions. */
-export const MAX_ACTIONS_PER_WRITE = 99;
+/**
+ * TransactWriteItems takes at most 100 items
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html):
+ * the state, the new actions, the timers armed and the timers removed share that budget.
+ */
+export const MAX_ITEMS_PER_WRITE = 100;
+
+/** How many items one customer's write touches: what must stay within MAX_ITEMS_PER_WRITE. */
+export function itemsInWrite(actions: readonly unknown[], timers: TimerChanges = NO_TIMER_CHANGES): number {
+  const net = netTimerChanges(timers);
+  return 1 + actions.length + net.set.length + net.cancel.length;
+}
 
 /**
  * If the dispatcher has not picked up a new action within this delay (its stream invocation
@@ -61,24 +80,62 @@ function newActionItem(intent: ActionIntent) {
 }
 
 /**
- * Writes a customer's new state and the actions it produced in one conditional write: the
- * state only if nobody wrote it since `previousVersion` was read (VersionConflictError
- * otherwise), each action only if it does not exist yet. An action that exists already was
- * fired before for the same cause: it is left as it is and the rest is written.
+ * A pending timer, under its customer's partition (export and erasure find it there). While
+ * `timerQueue` is set it sits in the sparse `timer-due` index, ordered by `dueAt`; the sweeper
+ * removes `timerQueue` once the timer's record is in the stream.
+ */
+function newTimerItem(timer: Timer) {
+  return {
+    pk: customerPartition(timer.tenantId, timer.customerId),
+    sk: timerSortKey(timer.timerId),
+    timer,
+    timerQueue: timerQueue(timerBucketOf(timer.timerId)),
+    dueAt: timer.dueAt,
+    expiresAt: timerExpiresAt(timer.dueAt),
+  };
+}
+
+/**
+ * Writes a customer's new state, the actions it produced and the changes to their timers in one
+ * conditional write: the state only if nobody wrote it since `previousVersion` was read
+ * (VersionConflictError otherwise, and then no action or timer is written either), each action
+ * only if it does not exist yet. An action that exists already was fired before for the same
+ * cause: it is left as it is and the rest is written. Timers are armed (put, replacing one of
+ * the same id) and cancelled (deleted; deleting a timer that is gone changes nothing) without
+ * condition.
+ *
+ * @throws RangeError when the write would touch more than MAX_ITEMS_PER_WRITE items (see
+ * `itemsInWrite`), or a timer of another customer
  */
 export async function saveCustomerOutcome(
   previousVersion: number | undefined,
   state: CustomerState,
   actions: readonly ActionIntent[],
+  timers: TimerChanges = NO_TIMER_CHANGES,
 ): Promise<CustomerState> {
-  if (actions.length > MAX_ACTIONS_PER_WRITE) {
-    throw new RangeError(`at most ${MAX_ACTIONS_PER_WRITE} actions per write, got ${actions.length}`);
+  const items = itemsInWrite(actions, timers);
+  if (items > MAX_ITEMS_PER_WRITE) {
+    throw new RangeError(`at most ${MAX_ITEMS_PER_WRITE} items per write, got ${items}`);
   }
+  const net = netTimerChanges(timers);
+  const partition = customerPartition(state.tenantId, state.customerId);
+  for (const timer of net.set) {
+    // Only the processor of this customer may write under their partition (single writer).
+    if (customerPartition(timer.tenantId, timer.customerId) !== partition) {
+      throw new RangeError(`timer ${timer.timerId} belongs to another customer`);
+    }
+  }
+  const timerWrites = [
+    ...net.set.map((timer) => ({ Put: { TableName: env().CUSTOMERS_TABLE, Item: newTimerItem(timer) } })),
+    ...net.cancel.map((timerId) => ({
+      Delete: { TableName: env().CUSTOMERS_TABLE, Key: { pk: partition, sk: timerSortKey(timerId) } },
+    })),
+  ];
   const saved: CustomerState = { ...state, version: (previousVersion ?? 0) + 1 };
   const statePut = {
     TableName: env().CUSTOMERS_TABLE,
     Item: {
-      pk: customerPartition(state.tenantId, state.customerId),
+      pk: partition,
       sk: 'STATE',
       version: saved.version,
       state: saved,
@@ -89,7 +146,7 @@ export async function saveCustomerOutcome(
   let pending = [...actions];
   for (;;) {
     try {
-      if (pending.length === 0) {
+      if (pending.length === 0 && timerWrites.length === 0) {
         await dynamo().send(new PutCommand(statePut));
       } else {
         await dynamo().send(
@@ -103,6 +160,7 @@ export async function saveCustomerOutcome(
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               })),
+              ...timerWrites,
             ],
           }),
         );
@@ -113,8 +171,11 @@ export async function saveCustomerOutcome(
         throw new VersionConflictError('customer state changed since it was read', { cause: error });
       }
       if (!(error instanceof TransactionCanceledException)) throw error;
-      // Reasons come in the order of TransactItems: the state first, then each action.
-      const [stateReason, ...actionReasons] = error.CancellationReasons ?? [];
+      // Reasons come in the order of TransactItems: the state first, then each action, then the
+      // timers. Timers have no condition: they only fail on a TransactionConflict (the sweeper
+      // marking one fired at that instant), which is retried from a fresh read like a conflict.
+      const [stateReason, ...otherReasons] = error.CancellationReasons ?? [];
+      const actionReasons = otherReasons.slice(0, pending.length);
       const existing = new Set(
         actionReasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : [])),
       );

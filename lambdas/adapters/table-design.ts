@@ -30,6 +30,9 @@ export const CONFIG_TABLE = {
  * (export and erasure rely on that).
  * - state:  sk `STATE`
  * - action: sk `ACTION#<actionId>` (deterministic: an action is written once)
+ * - timer:  sk `TIMER#<timerId>`: a pending journey wait (`timer`, `dueAt`; `timerQueue` until it
+ *           fires, `firedAt` after), deleted by the processor when it applies the timer's
+ *           record, by TTL (`expiresAt` = dueAt + 7 days) otherwise
  *
  * The table's stream (NEW_IMAGE) feeds the dispatcher with newly written actions: the outbox
  * pattern, so an action is delivered if and only if the state change that produced it was
@@ -38,6 +41,10 @@ export const CONFIG_TABLE = {
  * The sparse index `delivery-queue` holds only actions waiting for a delivery retry
  * (`queue` = `retry#<bucket>`) or dead-lettered after the last attempt (`queue` = `dead`),
  * ordered by `queuedAt`; the sweeper reads due retries from it without scanning the table.
+ *
+ * The sparse index `timer-due` holds only timers that have not fired yet (`timerQueue` =
+ * `timers#<bucket>`), ordered by `dueAt`; the sweeper reads due timers from it, bucket by
+ * bucket, and takes a timer out of it (REMOVE `timerQueue`) once its record is in the stream.
  */
 export const CUSTOMERS_TABLE = {
   logicalName: 'CustomersTable',
@@ -49,6 +56,18 @@ export const CUSTOMERS_TABLE = {
   },
   /** Retries are spread over a few index partitions so that a burst of failures is not one hot key. */
   retryBuckets: 4,
+  timerDueIndex: {
+    name: 'timer-due',
+    partitionKey: 'timerQueue',
+    sortKey: 'dueAt',
+    /** Everything the sweeper puts in a timer's stream record, so it never reads the table. */
+    projectedAttributes: ['timer'],
+  },
+  /**
+   * Pending timers are spread over this many index partitions by a hash of their id: millions of
+   * waits ending at the same minute (a campaign) are 16 keys swept side by side, not one hot key.
+   */
+  timerBuckets: 16,
   timeToLiveAttribute: 'expiresAt',
 } as const;
 
@@ -61,3 +80,4 @@ export const EVENTS_STREAM = {
 
 export const retryQueue = (bucket: number): string => `retry#${bucket}`;
 export const DEAD_LETTER_QUEUE = 'dead';
+export const timerQueue = (bucket: number): string => `timers#${bucket}`;

@@ -3,12 +3,24 @@ import pMap from 'p-map';
 import type { CustomerState } from '../../schemas/customer-state.js';
 import { StreamRecord } from '../../schemas/stream-record.js';
 import { loadPublishedJourneys } from '../adapters/config-store.js';
-import { loadCustomerState, MAX_ACTIONS_PER_WRITE, saveCustomerOutcome } from '../adapters/customer-store.js';
+import {
+  itemsInWrite,
+  loadCustomerState,
+  MAX_ITEMS_PER_WRITE,
+  saveCustomerOutcome,
+} from '../adapters/customer-store.js';
 import { putRecordsDurably } from '../adapters/event-stream.js';
 import { logger } from '../adapters/logger.js';
-import { applyRecordsToCustomer, type DedupeMode, type SequencedRecord } from '../core/engine.js';
+import { NO_TIMER_CHANGES, type TimerChanges } from '../adapters/timer-items.js';
+import {
+  applyRecordsToCustomer,
+  type CustomerOutcome,
+  type DedupeMode,
+  type SequencedRecord,
+} from '../core/engine.js';
 import { VersionConflictError } from '../core/errors.js';
 import { customerRef } from '../core/ids.js';
+import { firstSliceThatFits } from './slice-to-fit.js';
 
 /** Different customers are independent: overlap their reads and writes. */
 const CONCURRENT_CUSTOMERS = 8;
@@ -110,9 +122,17 @@ async function applyToCustomerWithRetry(group: SequencedRecord[]) {
   }
 }
 
+/** The timers an outcome arms and cancels; outcomes of an engine that keeps no timers have none. */
+const timerChangesOf = (outcome: CustomerOutcome & { timers?: TimerChanges }): TimerChanges =>
+  outcome.timers ?? NO_TIMER_CHANGES;
+
+const fitsInOneWrite = (outcome: CustomerOutcome) =>
+  itemsInWrite(outcome.actions, timerChangesOf(outcome)) <= MAX_ITEMS_PER_WRITE;
+
 /**
- * One read, then one write per customer, unless the records fire more actions than one
- * transaction holds: then the records are applied in slices, each slice its own write.
+ * One read, then one write per customer, unless the records touch more items (state, actions,
+ * timers set and cancelled) than one transaction holds: then the records are applied in slices,
+ * each slice its own write.
  */
 async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
   const first = group[0];
@@ -123,17 +143,21 @@ async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
   const totals = { applied: 0, duplicates: 0, actions: 0 };
   let remaining = group;
   while (remaining.length > 0) {
-    let take = remaining.length;
-    let outcome = applyRecordsToCustomer(state, remaining.slice(0, take), journeys, dedupe);
-    while (outcome.actions.length > MAX_ACTIONS_PER_WRITE && take > 1) {
-      take = Math.ceil(take / 2);
-      outcome = applyRecordsToCustomer(state, remaining.slice(0, take), journeys, dedupe);
-    }
+    const { take, outcome } = firstSliceThatFits(
+      remaining.length,
+      (count) => applyRecordsToCustomer(state, remaining.slice(0, count), journeys, dedupe),
+      fitsInOneWrite,
+    );
     // Forwards first: if the write below fails, the retry forwards again and the receiving
     // customer drops the repeat by its message id; the other order could lose them.
     if (outcome.forwards.length > 0) await putRecordsDurably(outcome.forwards);
     if (outcome.applied > 0)
-      state = await saveCustomerOutcome(state?.version, outcome.state, outcome.actions);
+      state = await saveCustomerOutcome(
+        state?.version,
+        outcome.state,
+        outcome.actions,
+        timerChangesOf(outcome),
+      );
     totals.applied += outcome.applied;
     totals.duplicates += outcome.duplicates;
     totals.actions += outcome.actions.length;

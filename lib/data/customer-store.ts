@@ -12,7 +12,8 @@ export interface CustomerStoreProps {
 /**
  * The customers table: per-customer state and the action outbox under one partition key per
  * customer. Its stream (new images only) feeds the dispatcher with newly written actions; the
- * sparse `delivery-queue` index holds the actions waiting for a retry or dead-lettered; items
+ * sparse `delivery-queue` index holds the actions waiting for a retry or dead-lettered; the
+ * sparse `timer-due` index holds the journey timers that have not fired yet, by due time; items
  * carrying `expiresAt` (epoch seconds) are removed by DynamoDB's TTL.
  *
  * Key layout in `lambdas/adapters/table-design.ts`.
@@ -22,7 +23,7 @@ export class CustomerStore extends Construct {
 
   constructor(scope: Construct, id: string, props: CustomerStoreProps) {
     super(scope, id);
-    const { deliveryQueueIndex } = CUSTOMERS_TABLE;
+    const { deliveryQueueIndex, timerDueIndex } = CUSTOMERS_TABLE;
     this.table = new dynamodb.TableV2(this, 'Resource', {
       ...tableDefaults(props.removalPolicy),
       dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
@@ -35,6 +36,16 @@ export class CustomerStore extends Construct {
           partitionKey: { name: deliveryQueueIndex.partitionKey, type: dynamodb.AttributeType.STRING },
           sortKey: { name: deliveryQueueIndex.sortKey, type: dynamodb.AttributeType.STRING },
           projectionType: dynamodb.ProjectionType.ALL,
+        },
+        {
+          indexName: timerDueIndex.name,
+          // `timerQueue` is `timers#<bucket>`, present only until the timer fires; `dueAt` is
+          // ISO-8601, so the sweeper asks for `dueAt <= now`. Only the `timer` attribute is
+          // projected: all the sweeper needs to put the timer's record, and no more storage.
+          partitionKey: { name: timerDueIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: timerDueIndex.sortKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.INCLUDE,
+          nonKeyAttributes: [...timerDueIndex.projectedAttributes],
         },
       ],
     });

@@ -80,6 +80,7 @@ function configTableDesign(tableName: string): CreateTableCommandInput {
 
 function customersTableDesign(tableName: string): CreateTableCommandInput {
   const queue = CUSTOMERS_TABLE.deliveryQueueIndex;
+  const timers = CUSTOMERS_TABLE.timerDueIndex;
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -88,6 +89,8 @@ function customersTableDesign(tableName: string): CreateTableCommandInput {
       stringAttribute(KEY.sort),
       stringAttribute(queue.partitionKey),
       stringAttribute(queue.sortKey),
+      stringAttribute(timers.partitionKey),
+      stringAttribute(timers.sortKey),
     ],
     KeySchema: compositeKey(KEY.partition, KEY.sort),
     GlobalSecondaryIndexes: [
@@ -96,6 +99,12 @@ function customersTableDesign(tableName: string): CreateTableCommandInput {
         KeySchema: compositeKey(queue.partitionKey, queue.sortKey),
         // The sweeper redelivers straight from the index, so it needs whole actions.
         Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: timers.name,
+        KeySchema: compositeKey(timers.partitionKey, timers.sortKey),
+        // The sweeper builds each timer's stream record from the index alone.
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...timers.projectedAttributes] },
       },
     ],
     // The dispatcher's outbox feed: new images of written actions.

@@ -123,7 +123,7 @@ describe('the emulators started by the global setup', () => {
     }
   });
 
-  it('hold the customers table, index, TTL and stream that table-design.ts describes', async () => {
+  it('hold the customers table, indexes, TTL and stream that table-design.ts describes', async () => {
     const { Table } = await clients.dynamodb.send(
       new DescribeTableCommand({ TableName: resources.customersTable }),
     );
@@ -133,6 +133,13 @@ describe('the emulators started by the global setup', () => {
       { AttributeName: queue.partitionKey, KeyType: 'HASH' },
       { AttributeName: queue.sortKey, KeyType: 'RANGE' },
     ]);
+    const timers = CUSTOMERS_TABLE.timerDueIndex;
+    const timerIndex = Table?.GlobalSecondaryIndexes?.find(({ IndexName }) => IndexName === timers.name);
+    expect(timerIndex?.KeySchema).toEqual([
+      { AttributeName: timers.partitionKey, KeyType: 'HASH' },
+      { AttributeName: timers.sortKey, KeyType: 'RANGE' },
+    ]);
+    expect(timerIndex?.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['timer'] });
     expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
 
@@ -165,7 +172,7 @@ describe('the emulators started by the global setup', () => {
 });
 
 describe('provisionResources', () => {
-  it('refuses a customers table that exists without the stream and index the dispatcher needs', async () => {
+  it('refuses a customers table that exists without the stream and indexes the dispatcher and sweeper need', async () => {
     const clients = emulatorClients();
     const names = {
       configTable: `drift-${randomUUID().slice(0, 8)}-config`,
@@ -191,7 +198,9 @@ describe('provisionResources', () => {
       const provisioning = provisionResources(names, clients);
 
       await expect(provisioning).rejects.toBeInstanceOf(ResourceDesignMismatchError);
-      await expect(provisioning).rejects.toThrow(/index delivery-queue is missing.*stream is not enabled/);
+      await expect(provisioning).rejects.toThrow(
+        /index delivery-queue is missing; index timer-due is missing; its stream is not enabled/,
+      );
     } finally {
       await deleteResources(names);
       destroyAdminClients(clients);

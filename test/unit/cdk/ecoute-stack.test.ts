@@ -85,8 +85,8 @@ describe('EcouteStack data', () => {
     });
   });
 
-  it('streams new images of the customers table, expires items by TTL and indexes the delivery queue', () => {
-    const { deliveryQueueIndex } = CUSTOMERS_TABLE;
+  it('streams new images of the customers table, expires items by TTL and indexes the delivery queue and due timers', () => {
+    const { deliveryQueueIndex, timerDueIndex } = CUSTOMERS_TABLE;
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
       TimeToLiveSpecification: { AttributeName: CUSTOMERS_TABLE.timeToLiveAttribute, Enabled: true },
@@ -98,6 +98,14 @@ describe('EcouteStack data', () => {
             { AttributeName: deliveryQueueIndex.sortKey, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: timerDueIndex.name,
+          KeySchema: [
+            { AttributeName: timerDueIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: timerDueIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['timer'] },
         },
       ],
     });
