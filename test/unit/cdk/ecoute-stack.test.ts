@@ -335,6 +335,31 @@ describe('EcouteStack permissions', () => {
     expect(putters).toEqual([roleOf(stack.processor.function.function)]);
   });
 
+  it('lets the sweeper put timer records on the stream and only query and update the customers table', () => {
+    const statements = statementsOfRole(roleOf(stack.sweeper.function.function));
+    const stream = logicalId(stack.data.events.stream);
+    const onStream = statements.filter((s) => mentions(s, stream));
+    expect(onStream).toEqual([
+      { Effect: 'Allow', Action: 'kinesis:PutRecords', Resource: { 'Fn::GetAtt': [stream, 'Arn'] } },
+    ]);
+
+    const customersTable = logicalId(stack.data.customers.table);
+    const onCustomers = statements.filter((s) => mentions(s, customersTable));
+    expect(onCustomers).toHaveLength(1);
+    expect(asArray(onCustomers[0]?.Action).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    // The table and its indexes (the due queues), nothing else.
+    expect(asArray(onCustomers[0]?.Resource)).toEqual([
+      { 'Fn::GetAtt': [customersTable, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [customersTable, 'Arn'] }, '/index/*']] },
+    ]);
+    const scans = statements.filter((s) => asArray(s.Action).includes('dynamodb:Scan'));
+    expect(scans.filter((s) => mentions(s, customersTable))).toEqual([]);
+  });
+
   it('grants no wildcard action and no wildcard resource to any function', () => {
     for (const role of Object.keys(template.findResources('AWS::IAM::Role'))) {
       for (const statement of statementsOfRole(role)) {
