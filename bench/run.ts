@@ -7,7 +7,10 @@
  * 3. Cold `npm start`: seconds until the ready line (emulators started from nothing).
  * 4. Through the local stack over HTTP: events/s from `POST /v1/batch` until every event is in
  *    its customer's state, and actions/s from request to webhook delivery.
- * 5. Ingest alone (bench/ingest.ts): in-process events/s and CPU µs per event at batch 100, bytes
+ * 5. Durable timers against DynamoDB Local and kinesalite: timers armed/s (written with their
+ *    customer's state), then timers/s swept from the due index into the stream, with every
+ *    DynamoDB operation counted to show that no Scan is made.
+ * 6. Ingest alone (bench/ingest.ts): in-process events/s and CPU µs per event at batch 100, bytes
  *    written to Kinesis per event, and requests/s with p50/p99 latency through the local HTTP
  *    server (autocannon).
  */
@@ -201,8 +204,109 @@ async function throughLocalStack() {
   }
 }
 
+async function timerSweep() {
+  const { startEmulators, localAwsEnvironment } = await import('../scripts/local/emulators.js');
+  const { provisionResources } = await import('../scripts/local/provision.js');
+  const { resetEnvForTests } = await import('../lambdas/adapters/env.js');
+  const { dynamo, kinesis, resetClientsForTests } = await import('../lambdas/adapters/aws-clients.js');
+  const { saveCustomerOutcome } = await import('../lambdas/adapters/customer-store.js');
+  const { sweepDueTimers } = await import('../lambdas/sweeper/sweep-timers.js');
+  const { default: pMap } = await import('p-map');
+
+  const emulators = await startEmulators({ dynamoPort: 0, kinesisPort: 0 });
+  try {
+    const names = {
+      configTable: 'bench-config',
+      customersTable: 'bench-customers',
+      eventsStream: 'bench-events',
+    };
+    Object.assign(process.env, localAwsEnvironment(emulators), {
+      CONFIG_TABLE: names.configTable,
+      CUSTOMERS_TABLE: names.customersTable,
+      EVENTS_STREAM: names.eventsStream,
+    });
+    resetEnvForTests();
+    resetClientsForTests();
+    await provisionResources(names);
+    // Every operation the adapters send, by name: the sweep must be Queries, Updates and PutRecords only.
+    const operations = new Map<string, number>();
+    const countOperations = (client: ReturnType<typeof dynamo> | ReturnType<typeof kinesis>) =>
+      client.middlewareStack.add(
+        (next, context) => (args) => {
+          const name = String(context.commandName).replace(/Command$/, '');
+          operations.set(name, (operations.get(name) ?? 0) + 1);
+          return next(args);
+        },
+        { step: 'initialize', name: 'countOperations' },
+      );
+    countOperations(dynamo());
+    countOperations(kinesis());
+
+    // 1,000 customers with 10 timers due and 10 pending for tomorrow: half the index is not due.
+    const now = new Date();
+    const customers = 1_000;
+    const due = 10_000;
+    let started = Date.now();
+    await pMap(
+      Array.from({ length: customers }, (_, c) => c),
+      async (c) => {
+        const customerId = `timer-bench-${c}`;
+        const at = now.toISOString();
+        const timers = Array.from({ length: 20 }, (_, i) => ({
+          timerId: `instance-${c}-${i}:wait`,
+          tenantId: 'demo',
+          customerId,
+          instanceId: `instance-${c}-${i}`,
+          dueAt: new Date(now.getTime() + (i < 10 ? -60_000 + i : 86_400_000 + i)).toISOString(),
+        }));
+        const state = {
+          tenantId: 'demo',
+          customerId,
+          version: 0,
+          recentMessageIds: [],
+          eventCount: 0,
+          firstSeenAt: at,
+          lastSeenAt: at,
+          journeys: {},
+        };
+        await saveCustomerOutcome(undefined, state, [], { set: timers, cancel: [] });
+      },
+      { concurrency: 16 },
+    );
+    const armSeconds = (Date.now() - started) / 1_000;
+    report(
+      'timers armed with the state',
+      `${Math.round((customers * 20) / armSeconds).toLocaleString('en')} timers/s (${customers} writes of 20 timers)`,
+    );
+
+    operations.clear();
+    started = Date.now();
+    let fired = 0;
+    let runs = 0;
+    for (;;) {
+      const run = await sweepDueTimers(now);
+      runs += 1;
+      fired += run.fired;
+      if (run.fired === 0) break;
+    }
+    const sweepSeconds = (Date.now() - started) / 1_000;
+    if (fired !== due) throw new Error(`swept ${fired} timers, expected ${due}`);
+    report(
+      'timer sweep into kinesalite',
+      `${Math.round(due / sweepSeconds).toLocaleString('en')} timers/s (${due} due of ${customers * 20} pending, ` +
+        `${runs} runs, ${sweepSeconds.toFixed(1)} s)`,
+    );
+    const counted = [...operations].map(([name, count]) => `${name} ${count}`).join(', ');
+    report('timer sweep AWS calls', `${counted}; Scan ${operations.get('Scan') ?? 0}`);
+  } finally {
+    resetClientsForTests();
+    await emulators.stop();
+  }
+}
+
 await bundleSizes();
 await engineThroughput();
+await timerSweep();
 await coldStart();
 await throughLocalStack();
 await benchIngest(report);
