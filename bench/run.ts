@@ -165,6 +165,7 @@ async function throughLocalStack() {
     const customers = Array.from({ length: 200 }, (_, c) => `bench-${c}`);
     const total = 10_000;
     const events = Array.from({ length: total }, (_, i) => ({
+      type: 'track',
       userId: customers[i % customers.length],
       event: 'Page Viewed',
       properties: { path: `/p/${i}` },
@@ -187,6 +188,7 @@ async function throughLocalStack() {
     const withActions = 1_000;
     started = Date.now();
     const firing = Array.from({ length: withActions }, (_, i) => ({
+      type: 'track',
       userId: `buyer-${i % 100}`,
       event: 'Product Viewed',
       properties: { category: 'shoes' },

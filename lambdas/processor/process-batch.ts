@@ -123,11 +123,8 @@ async function applyToCustomerWithRetry(group: SequencedRecord[]) {
 }
 
 /** The timers an outcome arms and cancels; outcomes of an engine that keeps no timers have none. */
-const timerChangesOf = (outcome: CustomerOutcome & { timers?: TimerChanges }): TimerChanges =>
-  outcome.timers ?? NO_TIMER_CHANGES;
-
 const fitsInOneWrite = (outcome: CustomerOutcome) =>
-  itemsInWrite(outcome.actions, timerChangesOf(outcome)) <= MAX_ITEMS_PER_WRITE;
+  itemsInWrite(outcome.actions, outcome.timers) <= MAX_ITEMS_PER_WRITE;
 
 /**
  * One read, then one write per customer, unless the records touch more items (state, actions,
@@ -152,12 +149,7 @@ async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
     // customer drops the repeat by its message id; the other order could lose them.
     if (outcome.forwards.length > 0) await putRecordsDurably(outcome.forwards);
     if (outcome.applied > 0)
-      state = await saveCustomerOutcome(
-        state?.version,
-        outcome.state,
-        outcome.actions,
-        timerChangesOf(outcome),
-      );
+      state = await saveCustomerOutcome(state?.version, outcome.state, outcome.actions, outcome.timers);
     totals.applied += outcome.applied;
     totals.duplicates += outcome.duplicates;
     totals.actions += outcome.actions.length;

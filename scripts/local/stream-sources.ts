@@ -114,8 +114,34 @@ export function dynamoTableStream(
   };
 }
 
+/**
+ * DynamoDB Local writes an empty map as `{}` instead of `{ "M": {} }` in stream images (real
+ * DynamoDB Streams does not), which unmarshalling refuses. An attribute value is always an object
+ * with one type key, so a bare `{}` in an image can only be a map that lost its type.
+ */
+function repairEmptyMaps(image: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (image === undefined) return undefined;
+  const repaired: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(image)) repaired[name] = repairAttribute(value);
+  return repaired;
+}
+
+function repairAttribute(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const attribute = value as Record<string, unknown>;
+  if (Object.keys(attribute).length === 0) return { M: {} };
+  if (attribute.M !== undefined) return { M: repairEmptyMaps(attribute.M as Record<string, unknown>) };
+  if (Array.isArray(attribute.L)) return { L: attribute.L.map(repairAttribute) };
+  return attribute;
+}
+
 function toLambdaRecord(record: DynamoRecord, streamArn: string, region: string): DynamoDBRecord {
-  const change = record.dynamodb;
+  const change = record.dynamodb && {
+    ...record.dynamodb,
+    Keys: repairEmptyMaps(record.dynamodb.Keys),
+    NewImage: repairEmptyMaps(record.dynamodb.NewImage),
+    OldImage: repairEmptyMaps(record.dynamodb.OldImage),
+  };
   return {
     eventID: record.eventID,
     eventName: record.eventName as DynamoDBRecord['eventName'],

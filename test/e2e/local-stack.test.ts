@@ -101,6 +101,44 @@ describe('the local stack, end to end: HTTP event in, signed webhook out', () =>
     expect(forMarc).toHaveLength(1);
   });
 
+  it('waits, then fires the reminder through the sweeper and the stream; a purchase during the wait ends the journey', async () => {
+    const abandon = (userId: string) =>
+      track({ userId, event: 'Cart Abandoned', properties: { total: 64 }, messageId: `cart-${userId}` });
+    const forCustomer = (userId: string) =>
+      receiver.requests.filter((request) => request.body.includes(`"customerId":"${userId}"`));
+    expect((await abandon('hesitant')).status).toBe(200);
+    expect((await abandon('decided')).status).toBe(200);
+    expect(
+      (await track({ userId: 'decided', event: 'Order Completed', properties: { total: 64 } })).status,
+    ).toBe(200);
+
+    // Nothing during the 5 s wait…
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(forCustomer('hesitant')).toHaveLength(0);
+    // …then the reminder, once, with the empty payload intact.
+    const [reminder] = await eventually(
+      () => (forCustomer('hesitant').length > 0 ? forCustomer('hesitant') : undefined),
+      20_000,
+    );
+    expect(JSON.parse(reminder?.body ?? '{}')).toMatchObject({
+      action: 'cart-reminder',
+      journeyId: 'abandoned-cart',
+      payload: {},
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(forCustomer('hesitant')).toHaveLength(1);
+    // The customer who bought left the journey: no reminder.
+    expect(forCustomer('decided')).toHaveLength(0);
+    // Delivered by the dispatcher from the table's stream, not by the 60 s safety net.
+    const actions = await fetch(`${stack.url}/v1/customers/hesitant/actions`, {
+      headers: { authorization: auth() },
+    });
+    expect(ActionsResponse.parse(await actions.json()).actions[0]?.delivery).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+    });
+  });
+
   it('answers 401 to a wrong write key and 400 with the field path to a bad event, writing nothing', async () => {
     const wrongKey = await fetch(`${stack.url}/v1/track`, {
       method: 'POST',
