@@ -33,6 +33,11 @@ export interface BatchSummary {
   duplicates: number;
   actions: number;
   failed: number;
+  /**
+   * Journey metric increments committed by this batch, as `<journeyId>:<metric>` → count
+   * (entered, action, waiting, goal…): logged with the batch, ready for a metric filter.
+   */
+  journeyMetrics: Record<string, number>;
 }
 
 type Decoded =
@@ -86,6 +91,7 @@ export async function processKinesisBatch(
     duplicates: 0,
     actions: 0,
     failed: 0,
+    journeyMetrics: {},
   };
   await pMap(
     byCustomer.values(),
@@ -95,6 +101,10 @@ export async function processKinesisBatch(
         summary.applied += result.applied;
         summary.duplicates += result.duplicates;
         summary.actions += result.actions;
+        for (const metric of result.metrics) {
+          const key = `${metric.journeyId}:${metric.name}`;
+          summary.journeyMetrics[key] = (summary.journeyMetrics[key] ?? 0) + 1;
+        }
       } catch (error) {
         const first = group[0]?.record;
         logger.error('customer batch failed', {
@@ -133,11 +143,11 @@ const fitsInOneWrite = (outcome: CustomerOutcome) =>
  */
 async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
   const first = group[0];
-  if (first === undefined) return { applied: 0, duplicates: 0, actions: 0 };
+  if (first === undefined) return { applied: 0, duplicates: 0, actions: 0, metrics: [] };
   const { tenantId, customerId } = first.record;
   const journeys = await loadPublishedJourneys(tenantId);
   let state: CustomerState | undefined = await loadCustomerState(tenantId, customerId);
-  const totals = { applied: 0, duplicates: 0, actions: 0 };
+  const totals = { applied: 0, duplicates: 0, actions: 0, metrics: [] as CustomerOutcome['metrics'] };
   let remaining = group;
   while (remaining.length > 0) {
     const { take, outcome } = firstSliceThatFits(
@@ -153,6 +163,7 @@ async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
     totals.applied += outcome.applied;
     totals.duplicates += outcome.duplicates;
     totals.actions += outcome.actions.length;
+    totals.metrics.push(...outcome.metrics);
     remaining = remaining.slice(take);
   }
   return totals;

@@ -8,6 +8,7 @@ import { customerPartition, listActions, loadCustomerState } from '../../lambdas
 import { actionIdFor, instanceIdFor } from '../../lambdas/core/ids.js';
 import { handler as ingest } from '../../lambdas/ingest/handler.js';
 import { handler as processor } from '../../lambdas/processor/handler.js';
+import { processKinesisBatch } from '../../lambdas/processor/process-batch.js';
 import { partitionKeyOf } from '../../schemas/stream-record.js';
 import { pointAdaptersAt } from './support/adapters.js';
 import { startDynamoProxy } from './support/dynamo-proxy.js';
@@ -150,6 +151,19 @@ describe('the journey processor', () => {
       channels: { server: { lastSeenAt: expect.any(String) } },
     });
     expect(cost).toEqual({ reads: 1, writes: 1 });
+  });
+
+  it('reports the journey metrics its writes committed, and none for a redelivery', async () => {
+    const customer = newCustomer();
+    const records = await trackThroughIngest(acme, [cartAbandoned(customer, 70), pageViewed(customer)]);
+    const first = await processKinesisBatch(records);
+    expect(first.summary.journeyMetrics).toEqual({
+      'cart-reminder:entered': 1,
+      'cart-reminder:action': 1,
+      'cart-reminder:completed': 1,
+    });
+    const again = await processKinesisBatch(records);
+    expect(again.summary).toMatchObject({ applied: 0, duplicates: 2, journeyMetrics: {} });
   });
 
   it('fires nothing new and keeps the version when the same batch is delivered again', async () => {
