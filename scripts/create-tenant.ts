@@ -4,15 +4,16 @@
  * FILE holds a JSON array of journeys, or an object with a `journeys` array (as config/demo.json).
  *
  * Creates (or updates) a tenant in the config table named by CONFIG_TABLE (the `ConfigTableName`
- * output of `cdk deploy`), with a new write key and, optionally, its webhook and journeys.
- * Prints the write key and the webhook signing secret once: only their hash and the secret are
- * stored. Works against AWS with normal credentials, or the local stack with
+ * output of `cdk deploy`), with a new write key (tracking), its first `admin` API key (config
+ * API, `Authorization: Bearer`) and, optionally, its webhook and journeys. Prints the keys and
+ * the webhook signing secret once: only the keys' hashes and the secret are stored. Works against AWS with normal credentials, or the local stack with
  * AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
+import { createApiKey } from '../lambdas/adapters/api-key-store.js';
 import { putJourney, putTenant, putWriteKey } from '../lambdas/adapters/config-store.js';
 import { Slug } from '../schemas/common.js';
 import { Journey } from '../schemas/journey.js';
@@ -52,15 +53,28 @@ async function main(): Promise<void> {
   await putTenant({ tenantId: args.tenant, name: args.name, ...(webhook === undefined ? {} : { webhook }) });
   await putWriteKey(args.tenant, writeKey, new Date());
   for (const journey of journeys) await putJourney(args.tenant, journey);
+  const admin = await createApiKey(
+    args.tenant,
+    { name: 'first admin key', scopes: ['admin'] },
+    'bootstrap',
+    new Date(),
+  );
 
   console.log(
     JSON.stringify(
-      { tenantId: args.tenant, writeKey, webhookSecret: webhook?.secret, journeys: journeys.length },
+      {
+        tenantId: args.tenant,
+        writeKey,
+        adminApiKey: admin.key,
+        adminKeyId: admin.keyId,
+        webhookSecret: webhook?.secret,
+        journeys: journeys.length,
+      },
       null,
       2,
     ),
   );
-  console.log('Keep the write key and the webhook secret now: they are not shown again.');
+  console.log('Keep the write key, the admin API key and the webhook secret now: they are not shown again.');
 }
 
 main().catch((error: Error) => {

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     `Écoute is ready on ${stack.url} (tenant "${stack.tenantId}", write key ${stack.writeKey}) ` +
       `after ${((Date.now() - started) / 1_000).toFixed(1)} s`,
   );
+  console.log(`Config API admin key (Authorization: Bearer): ${stack.adminKey}`);
 }
 
 main().catch((error: Error) => {

@@ -9,6 +9,7 @@ import {
 import { Journey } from '../../schemas/journey.js';
 import { Tenant } from '../../schemas/tenant.js';
 import { compileJourneys, type PublishedJourneys } from '../core/engine.js';
+import { clearApiKeyCache } from './api-key-store.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
 import { TtlCache } from './ttl-cache.js';
@@ -145,4 +146,5 @@ export function clearConfigCaches(): void {
   tenantByWriteKey?.clear();
   tenants?.clear();
   journeys?.clear();
+  clearApiKeyCache();
 }

@@ -17,6 +17,12 @@ const EnvSchema = z.object({
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5_000),
   /** First retry delay; each later one doubles, with full jitter. */
   DELIVERY_BACKOFF_BASE_SECONDS: z.coerce.number().min(0).default(30),
+  /**
+   * Shortest wait or timeout a published journey may have. A minute in AWS: a shorter one is
+   * almost always a typo (30s for 30m), and the sweeper runs once a minute. Tests of the local
+   * stack lower it to see a wait end.
+   */
+  MIN_WAIT_SECONDS: z.coerce.number().int().min(0).default(60),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

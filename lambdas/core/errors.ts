@@ -43,3 +43,32 @@ export class RetryableError extends Error {
 export class VersionConflictError extends Error {
   override name = 'VersionConflictError';
 }
+
+/** The caller is known but its key lacks the scope the route needs: 403 (own tenant only). */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+  readonly code = 'forbidden';
+}
+
+/** The resource changed since the caller read it (`If-Match` does not match the ETag): 412. */
+export class PreconditionFailedError extends Error {
+  override name = 'PreconditionFailedError';
+  readonly code = 'precondition_failed';
+}
+
+/** A write to an existing resource came without `If-Match`: 428, so no edit is lost blindly. */
+export class PreconditionRequiredError extends Error {
+  override name = 'PreconditionRequiredError';
+  readonly code = 'precondition_required';
+}
+
+/** The request cannot apply to the resource in its current state (e.g. resume an archived journey): 409. */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+  readonly code = 'conflict';
+}
+
+/** An API key (Bearer) is missing, unknown or revoked: 401 with a Bearer challenge. */
+export class ApiKeyUnauthorizedError extends UnauthorizedError {
+  override name = 'ApiKeyUnauthorizedError';
+}

@@ -1,7 +1,17 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { logger } from '../adapters/logger.js';
-import { InvalidInputError, NotFoundError, RetryableError, UnauthorizedError } from '../core/errors.js';
+import {
+  ApiKeyUnauthorizedError,
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  RetryableError,
+  UnauthorizedError,
+} from '../core/errors.js';
 import { RateLimitedError } from './rate-limited-error.js';
 import { errorResponse, type HttpResult } from './responses.js';
 
@@ -32,9 +42,19 @@ function toResponse(error: unknown): HttpResult {
     return errorResponse(
       401,
       { code: error.code, message: error.message },
-      { 'www-authenticate': 'Basic realm="ecoute"' },
+      // Tracking takes a write key (Basic), the config API an API key (Bearer).
+      {
+        'www-authenticate': `${error instanceof ApiKeyUnauthorizedError ? 'Bearer' : 'Basic'} realm="ecoute"`,
+      },
     );
   }
+  if (error instanceof ForbiddenError)
+    return errorResponse(403, { code: error.code, message: error.message });
+  if (error instanceof ConflictError) return errorResponse(409, { code: error.code, message: error.message });
+  if (error instanceof PreconditionFailedError)
+    return errorResponse(412, { code: error.code, message: error.message });
+  if (error instanceof PreconditionRequiredError)
+    return errorResponse(428, { code: error.code, message: error.message });
   if (error instanceof RateLimitedError) {
     return errorResponse(
       429,

@@ -1,8 +1,16 @@
 import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
+import type { ApiKeyScope } from '../../schemas/api-key.js';
+import { type AuthenticatedKey, findApiKey, touchApiKey } from '../adapters/api-key-store.js';
 import { findTenantIdByWriteKey } from '../adapters/config-store.js';
-import { type FieldProblem, InvalidInputError, UnauthorizedError } from '../core/errors.js';
+import {
+  ApiKeyUnauthorizedError,
+  type FieldProblem,
+  ForbiddenError,
+  InvalidInputError,
+  UnauthorizedError,
+} from '../core/errors.js';
 
 const header = (event: APIGatewayProxyEventV2, name: string): string | undefined =>
   event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
@@ -128,4 +136,28 @@ export async function authenticateWriteKey(
   const tenantId = await findTenantIdByWriteKey(writeKey);
   if (tenantId === null) throw new UnauthorizedError('The write key is not valid.');
   return tenantId;
+}
+
+/**
+ * The API key of an `Authorization: Bearer <key>` header, checked for `requiredScope` (`admin`
+ * has every scope). Unknown or revoked: 401. Known but lacking the scope: 403 — which only ever
+ * concerns the key's own tenant, since every resource is looked up under that tenant.
+ */
+export async function authenticateApiKey(
+  event: APIGatewayProxyEventV2,
+  requiredScope: ApiKeyScope,
+  now: Date,
+): Promise<AuthenticatedKey> {
+  const value = header(event, 'Authorization');
+  if (value === undefined)
+    throw new ApiKeyUnauthorizedError('An API key is required: Authorization: Bearer <key>.');
+  const match = value.match(/^Bearer\s+(\S{1,200})\s*$/i);
+  if (match?.[1] === undefined)
+    throw new ApiKeyUnauthorizedError('The authorization header is not "Bearer <API key>".');
+  const key = await findApiKey(match[1]);
+  if (key === null) throw new ApiKeyUnauthorizedError('The API key is not valid.');
+  if (!key.scopes.includes('admin') && !key.scopes.includes(requiredScope))
+    throw new ForbiddenError(`This API key lacks the "${requiredScope}" scope.`);
+  await touchApiKey(key.tenantId, key.keyId, now);
+  return key;
 }

@@ -5,7 +5,7 @@ import { TRACKING_LIMITS } from '../../schemas/tracking-api.js';
  * API Gateway HTTP API from it and the local host serves the same routes, so the two cannot
  * drift apart.
  */
-export const HTTP_FUNCTIONS = ['ingest', 'customer-api'] as const;
+export const HTTP_FUNCTIONS = ['ingest', 'customer-api', 'config-api'] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 export interface HttpRoute {
@@ -45,6 +45,19 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   })),
   { method: 'GET', path: '/v1/customers/{customerId}', fn: 'customer-api' },
   { method: 'GET', path: '/v1/customers/{customerId}/actions', fn: 'customer-api' },
+  { method: 'GET', path: '/v1/openapi.json', fn: 'config-api' },
+  { method: 'POST', path: '/v1/api-keys', fn: 'config-api' },
+  { method: 'GET', path: '/v1/api-keys', fn: 'config-api' },
+  { method: 'DELETE', path: '/v1/api-keys/{keyId}', fn: 'config-api' },
+  { method: 'GET', path: '/v1/journeys', fn: 'config-api' },
+  { method: 'GET', path: '/v1/journeys/{journeyId}', fn: 'config-api' },
+  { method: 'PUT', path: '/v1/journeys/{journeyId}', fn: 'config-api' },
+  { method: 'GET', path: '/v1/journeys/{journeyId}/audit', fn: 'config-api' },
+  ...(['publish', 'pause', 'resume', 'archive', 'simulate'] as const).map((verb) => ({
+    method: 'POST' as const,
+    path: `/v1/journeys/{journeyId}/${verb}`,
+    fn: 'config-api' as const,
+  })),
 ];
 
 /** Maximum accepted request body, in bytes (Segment's batch limit); larger bodies get 413. */

@@ -50,6 +50,12 @@ const HTTP_FUNCTIONS: Record<HttpFunctionName, HttpFunctionSpec> = {
       data.customers.table.grantReadData(fn);
     },
   },
+  'config-api': {
+    id: 'ConfigApi',
+    description: 'Config API: API keys, journeys (draft, publish, pause, archive), audit, dry run, OpenAPI',
+    // The config table only: a dry run runs the engine in memory and never reads customers.
+    grant: (fn, data) => data.config.table.grantReadWriteData(fn),
+  },
 };
 
 /**
@@ -114,7 +120,7 @@ export class PublicApi extends Construct {
     });
 
     this.api = new apigwv2.HttpApi(this, 'Resource', {
-      description: 'Écoute public API: tracking and customer actions',
+      description: 'Écoute public API: tracking, customers and configuration',
       createDefaultStage: false,
     });
 

@@ -33,6 +33,8 @@ export interface LocalStack {
   url: string;
   tenantId: string;
   writeKey: string;
+  /** An API key of the demo tenant with the `admin` scope, for the config API (Bearer). */
+  adminKey: string;
   names: ResourceNames;
   deadLetters: LocalDeadLetterStore;
   demoInbox: DemoWebhookInbox;
@@ -99,7 +101,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.port,
       host: options.host,
       routes: HTTP_ROUTES,
-      handlers: { ingest: lambdas.ingest, 'customer-api': lambdas.customerApi },
+      handlers: {
+        ingest: lambdas.ingest,
+        'customer-api': lambdas.customerApi,
+        'config-api': lambdas.configApi,
+      },
       localRoutes: [demoInbox.route(), healthRoute],
     });
     stoppers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -112,7 +118,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       JSON.parse(readFileSync(options.demo?.seedFile ?? defaultSeedFile(), 'utf8')),
     );
     const writeKey = options.demo?.writeKey ?? `wk_demo_${randomBytes(12).toString('hex')}`;
-    await lambdas.seedTenant(seed, writeKey, {
+    const adminKey = await lambdas.seedTenant(seed, writeKey, {
       url: options.demo?.webhookUrl ?? `${url}${DEMO_WEBHOOK_PATH}`,
       secret: webhookSecret,
     });
@@ -157,7 +163,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await sweeping;
     });
 
-    return { url, tenantId: seed.tenant.tenantId, writeKey, names, deadLetters, demoInbox, stop };
+    return { url, tenantId: seed.tenant.tenantId, writeKey, adminKey, names, deadLetters, demoInbox, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -178,20 +184,24 @@ function defaultSeedFile(): string {
 }
 
 async function loadLambdas() {
-  const [ingest, customerApi, processor, dispatcher, sweeper, env, clients, config] = await Promise.all([
-    import('../../lambdas/ingest/handler.js'),
-    import('../../lambdas/customer-api/handler.js'),
-    import('../../lambdas/processor/handler.js'),
-    import('../../lambdas/dispatcher/handler.js'),
-    import('../../lambdas/sweeper/handler.js'),
-    import('../../lambdas/adapters/env.js'),
-    import('../../lambdas/adapters/aws-clients.js'),
-    import('../../lambdas/adapters/config-store.js'),
-  ]);
+  const [ingest, customerApi, configApi, processor, dispatcher, sweeper, env, clients, config, apiKeys] =
+    await Promise.all([
+      import('../../lambdas/ingest/handler.js'),
+      import('../../lambdas/customer-api/handler.js'),
+      import('../../lambdas/config-api/handler.js'),
+      import('../../lambdas/processor/handler.js'),
+      import('../../lambdas/dispatcher/handler.js'),
+      import('../../lambdas/sweeper/handler.js'),
+      import('../../lambdas/adapters/env.js'),
+      import('../../lambdas/adapters/aws-clients.js'),
+      import('../../lambdas/adapters/config-store.js'),
+      import('../../lambdas/adapters/api-key-store.js'),
+    ]);
   const context = {} as never;
   return {
     ingest: ingest.handler as never,
     customerApi: customerApi.handler as never,
+    configApi: configApi.handler as never,
     processor: (event: { Records: KinesisStreamRecord[] }) => processor.handler(event as never, context),
     dispatcher: (event: { Records: DynamoDBRecord[] }) => dispatcher.handler(event as never, context),
     sweeper: () => sweeper.handler(undefined as never, context),
@@ -205,6 +215,13 @@ async function loadLambdas() {
       await config.putTenant({ ...seed.tenant, webhook });
       await config.putWriteKey(seed.tenant.tenantId, writeKey, new Date());
       for (const journey of seed.journeys) await config.putJourney(seed.tenant.tenantId, journey);
+      const admin = await apiKeys.createApiKey(
+        seed.tenant.tenantId,
+        { name: 'local admin', scopes: ['admin'] },
+        'bootstrap',
+        new Date(),
+      );
+      return admin.key;
     },
   };
 }

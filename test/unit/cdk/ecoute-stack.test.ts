@@ -52,7 +52,7 @@ const mentions = (statement: Statement, resourceLogicalId: string): boolean =>
   JSON.stringify(statement.Resource).includes(`"${resourceLogicalId}"`);
 
 beforeAll(() => {
-  // Bundles the five functions with esbuild: once for the whole file.
+  // Bundles the six functions with esbuild: once for the whole file.
   const app = new App({ context: cdkJson.context });
   stack = new EcouteStack(app, 'EcouteTest');
   template = Template.fromStack(stack);
@@ -141,7 +141,7 @@ describe('EcouteStack data', () => {
 
 describe('EcouteStack functions', () => {
   it('runs every function on Node.js 24, arm64, with JSON logs and the resource names', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 5);
+    template.resourceCountIs('AWS::Lambda::Function', 6);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -161,7 +161,7 @@ describe('EcouteStack functions', () => {
   });
 
   it('keeps function and access logs for one month', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 6);
+    template.resourceCountIs('AWS::Logs::LogGroup', 7);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -358,6 +358,19 @@ describe('EcouteStack permissions', () => {
     ]);
     const scans = statements.filter((s) => asArray(s.Action).includes('dynamodb:Scan'));
     expect(scans.filter((s) => mentions(s, customersTable))).toEqual([]);
+  });
+
+  it('lets the config API read and write the config table only', () => {
+    const statements = statementsOfRole(roleOf(stack.api.functions['config-api'].function));
+    const configTable = logicalId(stack.data.config.table);
+    const onData = statements.filter((s) =>
+      asArray(s.Action).some((action) => /^(dynamodb|kinesis):/.test(action)),
+    );
+    expect(onData.length).toBeGreaterThan(0);
+    for (const statement of onData) expect(mentions(statement, configTable)).toBe(true);
+    expect(onData.flatMap((s) => asArray(s.Action))).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query']),
+    );
   });
 
   it('grants no wildcard action and no wildcard resource to any function', () => {

@@ -1,0 +1,128 @@
+import * as z from 'zod';
+import { IsoDateTime, JsonObject, Slug } from './common.js';
+
+/**
+ * The config API's journey resource: an editable draft and the immutable versions published
+ * from it. The lifecycle is draft → published → paused ↔ published → archived.
+ */
+export const JourneyStatus = z.enum(['draft', 'published', 'paused', 'archived']);
+export type JourneyStatus = z.infer<typeof JourneyStatus>;
+
+/**
+ * A draft: any JSON object, up to the body limit. Drafts may be invalid; publishing validates
+ * them (422 `invalid_journey` with every mistake). `id`, `status` and `version` are the API's:
+ * the id comes from the path and the other two from the lifecycle.
+ */
+export const JourneyDraft = JsonObject;
+export type JourneyDraft = z.infer<typeof JourneyDraft>;
+
+/** The largest draft accepted, in bytes of JSON: far below DynamoDB's 400 KB item limit. */
+export const MAX_DRAFT_BYTES = 64 * 1024;
+
+export const JourneyResource = z.object({
+  id: Slug,
+  status: JourneyStatus,
+  draft: JourneyDraft,
+  /** Bumped by every change; the `ETag` is this number, quoted. */
+  revision: z.number().int().min(1),
+  /** The last version published, 0 before the first publish. */
+  latestVersion: z.number().int().min(0),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime,
+  /** The API key id that made the last change. */
+  updatedBy: z.string(),
+});
+export type JourneyResource = z.infer<typeof JourneyResource>;
+
+export const JourneyResourceWithVersions = JourneyResource.extend({
+  /** Published versions, oldest first, as frozen at publish time. */
+  versions: z.array(z.object({ version: z.number().int().min(1), journey: JsonObject })),
+});
+
+export const JourneyList = z.object({ journeys: z.array(JourneyResource) });
+
+export const AuditAction = z.enum(['draft_saved', 'published', 'paused', 'resumed', 'archived']);
+
+/** One change of `path` in a draft: `from` absent means added, `to` absent means removed. */
+export const DraftChange = z.object({
+  path: z.string(),
+  from: z.unknown().optional(),
+  to: z.unknown().optional(),
+});
+export type DraftChange = z.infer<typeof DraftChange>;
+
+export const AuditEntry = z.object({
+  journeyId: Slug,
+  revision: z.number().int().min(1),
+  action: AuditAction,
+  at: IsoDateTime,
+  /** The API key id that made the change. */
+  by: z.string(),
+  /** The published version, for publish, pause, resume and archive. */
+  version: z.number().int().min(1).optional(),
+  /** What changed in the draft (at most `MAX_AUDITED_CHANGES`; `truncated` says when more did). */
+  changes: z.array(DraftChange).default([]),
+  truncated: z.boolean().optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const AuditList = z.object({ entries: z.array(AuditEntry) });
+
+/** One event of a dry run's timeline: a track call (or an identify, to change traits). */
+export const SimulatedEvent = z.strictObject({
+  at: IsoDateTime,
+  type: z.enum(['track', 'identify']).default('track'),
+  /** The event name of a track call. */
+  event: z.string().min(1).max(200).optional(),
+  properties: JsonObject.default({}),
+  /** The traits an identify call sets. */
+  traits: JsonObject.default({}),
+  channel: z.enum(['web', 'mobile', 'store', 'call_center', 'social', 'server']).default('web'),
+  context: JsonObject.default({}),
+});
+export type SimulatedEvent = z.infer<typeof SimulatedEvent>;
+
+export const SimulateRequest = z.strictObject({
+  /** A published version to run; the draft when absent. */
+  version: z.number().int().min(1).optional(),
+  customerId: z.string().min(1).max(300).default('simulated-customer'),
+  /** The customer's traits before the first event. */
+  profile: JsonObject.default({}),
+  /** Accepted and echoed; consent is not enforced by journeys yet, so it suppresses nothing. */
+  consents: z.record(z.string(), z.boolean()).default({}),
+  events: z.array(SimulatedEvent).min(1).max(500),
+  /** Timers due up to this time fire after the last event; default: 90 days after it. */
+  until: IsoDateTime.optional(),
+});
+export type SimulateRequest = z.input<typeof SimulateRequest>;
+
+export const SimulateResponse = z.object({
+  journeyId: Slug,
+  /** The version run, or "draft". */
+  ran: z.union([z.number().int(), z.literal('draft')]),
+  consents: z.record(z.string(), z.boolean()),
+  /** Every step taken, in order, with why. */
+  path: z.array(z.object({ at: IsoDateTime, stepId: z.string().optional(), what: z.string() })),
+  actions: z.array(
+    z.object({
+      at: IsoDateTime,
+      stepId: z.string().optional(),
+      action: z.string(),
+      channel: z.string(),
+      payload: JsonObject,
+      variant: z.string().optional(),
+    }),
+  ),
+  suppressed: z.array(z.object({ at: IsoDateTime, stepId: z.string().optional(), reason: z.string() })),
+  timers: z.array(
+    z.object({
+      timerId: z.string(),
+      dueAt: IsoDateTime,
+      firedAt: IsoDateTime.optional(),
+      cancelled: z.boolean(),
+    }),
+  ),
+  goal: z.object({ reached: z.boolean(), at: IsoDateTime.optional() }),
+  notes: z.array(z.string()),
+});
+export type SimulateResponse = z.infer<typeof SimulateResponse>;

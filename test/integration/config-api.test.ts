@@ -1,0 +1,277 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../lambdas/adapters/api-key-store.js';
+import { dynamo } from '../../lambdas/adapters/aws-clients.js';
+import { loadPublishedJourneys } from '../../lambdas/adapters/config-store.js';
+import { handler as configApi } from '../../lambdas/config-api/handler.js';
+import type { ApiKeyScope } from '../../schemas/api-key.js';
+import { pointAdaptersAt } from './support/adapters.js';
+import { httpEvent } from './support/http-events.js';
+import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
+import { seedTenant } from './support/seed.js';
+
+let resources: FreshResources;
+let acmeAdmin: string;
+let globexAdmin: string;
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  etag: string | undefined;
+}
+
+async function call(
+  routeKey: string,
+  key: string | undefined,
+  options: { path?: Record<string, string>; body?: unknown; ifMatch?: string } = {},
+): Promise<Answer> {
+  const result = (await configApi(
+    httpEvent(routeKey, {
+      ...(options.path === undefined ? {} : { pathParameters: options.path }),
+      ...(options.body === undefined ? {} : { body: options.body }),
+      headers: {
+        ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+        ...(options.ifMatch === undefined ? {} : { 'if-match': options.ifMatch }),
+      },
+    }),
+    {} as Context,
+  )) as { statusCode: number; body: string; headers?: Record<string, string> };
+  return { status: result.statusCode, body: JSON.parse(result.body), etag: result.headers?.etag };
+}
+
+const keyWith = async (tenantId: string, scopes: ApiKeyScope[]) =>
+  (await createApiKey(tenantId, { name: scopes.join('+'), scopes }, 'test', new Date())).key;
+
+const draft = {
+  name: 'Cart reminder',
+  entry: { kind: 'event', event: 'Cart Abandoned' },
+  start: 'wait',
+  steps: {
+    wait: { type: 'wait', duration: '2h', next: 'remind' },
+    remind: { type: 'action', action: { id: 'send-reminder', payload: { template: 'cart-1' } } },
+  },
+  goal: { event: 'Order Completed', within: '3d' },
+};
+
+const webhook = { url: 'https://hooks.example.com/ecoute', secret: 'a-secret-of-sixteen-chars' };
+
+beforeAll(async () => {
+  resources = await freshResources('config-api');
+  pointAdaptersAt(resources);
+  await seedTenant({ tenantId: 'acme', webhook });
+  await seedTenant({ tenantId: 'globex', webhook });
+  acmeAdmin = await keyWith('acme', ['admin']);
+  globexAdmin = await keyWith('globex', ['admin']);
+});
+afterAll(async () => deleteResources(resources));
+
+describe('API keys', () => {
+  it('shows a new key once, lists it without the secret, stores only its hash and refuses it once revoked', async () => {
+    const created = await call('POST /v1/api-keys', acmeAdmin, {
+      body: { name: 'ci', scopes: ['config:read'] },
+    });
+    expect(created.status).toBe(201);
+    const { key, keyId } = created.body as { key: string; keyId: string };
+    expect(key).toMatch(/^ek_/);
+
+    const listed = await call('GET /v1/api-keys', acmeAdmin);
+    const listedKey = (listed.body.keys as Record<string, unknown>[]).find((item) => item.keyId === keyId);
+    expect(listedKey).toMatchObject({ name: 'ci', scopes: ['config:read'] });
+    expect(listedKey).not.toHaveProperty('key');
+    const table = await dynamo().send(new ScanCommand({ TableName: resources.configTable }));
+    expect(JSON.stringify(table.Items)).not.toContain(key);
+
+    expect((await call('GET /v1/journeys', key)).status).toBe(200);
+    const afterUse = await call('GET /v1/api-keys', acmeAdmin);
+    const used = (afterUse.body.keys as Record<string, unknown>[]).find((item) => item.keyId === keyId);
+    expect(used?.lastUsedAt).toEqual(expect.any(String));
+
+    expect((await call('DELETE /v1/api-keys/{keyId}', acmeAdmin, { path: { keyId } })).status).toBe(200);
+    const refused = await call('GET /v1/journeys', key);
+    expect(refused).toMatchObject({ status: 401, body: { code: 'unauthorized' } });
+  });
+
+  it('answers 401 without a key or with an unknown one, 403 for a missing scope', async () => {
+    expect((await call('GET /v1/journeys', undefined)).status).toBe(401);
+    expect((await call('GET /v1/journeys', 'ek_nope')).status).toBe(401);
+    const reader = await keyWith('acme', ['config:read']);
+    const forbidden = await call('PUT /v1/journeys/{journeyId}', reader, {
+      path: { journeyId: 'x' },
+      body: draft,
+    });
+    expect(forbidden).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+    expect((await call('POST /v1/api-keys', reader, { body: { name: 'x', scopes: ['admin'] } })).status).toBe(
+      403,
+    );
+  });
+});
+
+describe('journeys: draft → published → paused ↔ published → archived', () => {
+  it('publishes a numbered version the processor loads, pauses, resumes and archives it, with ETags', async () => {
+    const path = { journeyId: 'cart-reminder' };
+    const created = await call('PUT /v1/journeys/{journeyId}', acmeAdmin, { path, body: draft });
+    expect(created).toMatchObject({ status: 201, etag: '"1"', body: { status: 'draft', latestVersion: 0 } });
+    expect((await loadPublishedJourneys('acme')).byVersion.size).toBe(0);
+
+    // A write to an existing resource needs the ETag read: 428 without, 412 when stale.
+    expect((await call('PUT /v1/journeys/{journeyId}', acmeAdmin, { path, body: draft })).status).toBe(428);
+    const edited = await call('PUT /v1/journeys/{journeyId}', acmeAdmin, {
+      path,
+      body: { ...draft, name: 'Cart reminder, 2h' },
+      ifMatch: '"1"',
+    });
+    expect(edited).toMatchObject({ status: 200, etag: '"2"' });
+    const stale = await call('POST /v1/journeys/{journeyId}/publish', acmeAdmin, { path, ifMatch: '"1"' });
+    expect(stale).toMatchObject({ status: 412, body: { code: 'precondition_failed' } });
+
+    const published = await call('POST /v1/journeys/{journeyId}/publish', acmeAdmin, {
+      path,
+      ifMatch: '"2"',
+    });
+    expect(published).toMatchObject({
+      status: 200,
+      etag: '"3"',
+      body: { status: 'published', latestVersion: 1 },
+    });
+    const live = await loadPublishedJourneys('acme');
+    expect(live.byTriggerEvent.get('Cart Abandoned')?.map((c) => c.journey.version)).toEqual([1]);
+
+    const read = await call('GET /v1/journeys/{journeyId}', acmeAdmin, { path });
+    expect(read.etag).toBe('"3"');
+    expect(read.body.versions).toEqual([
+      {
+        version: 1,
+        journey: expect.objectContaining({
+          id: 'cart-reminder',
+          name: 'Cart reminder, 2h',
+          status: 'published',
+        }),
+      },
+    ]);
+
+    const paused = await call('POST /v1/journeys/{journeyId}/pause', acmeAdmin, { path, ifMatch: '"3"' });
+    expect(paused.body.status).toBe('paused');
+    expect((await loadPublishedJourneys('acme')).byTriggerEvent.get('Cart Abandoned')).toBeUndefined();
+    expect(
+      (await call('POST /v1/journeys/{journeyId}/pause', acmeAdmin, { path, ifMatch: '"4"' })).status,
+    ).toBe(409);
+    const resumed = await call('POST /v1/journeys/{journeyId}/resume', acmeAdmin, { path, ifMatch: '"4"' });
+    expect(resumed.body.status).toBe('published');
+    expect((await loadPublishedJourneys('acme')).byTriggerEvent.get('Cart Abandoned')).toHaveLength(1);
+
+    const archived = await call('POST /v1/journeys/{journeyId}/archive', acmeAdmin, { path, ifMatch: '"5"' });
+    expect(archived.body.status).toBe('archived');
+    const afterArchive = await loadPublishedJourneys('acme');
+    // No one new enters; instances already running finish on version 1, which stays loaded.
+    expect(afterArchive.byTriggerEvent.get('Cart Abandoned')).toBeUndefined();
+    expect(afterArchive.byVersion.has('cart-reminder@1')).toBe(true);
+    expect(
+      (await call('PUT /v1/journeys/{journeyId}', acmeAdmin, { path, body: draft, ifMatch: '"6"' })).status,
+    ).toBe(409);
+
+    const audit = await call('GET /v1/journeys/{journeyId}/audit', acmeAdmin, { path });
+    const entries = audit.body.entries as { action: string; by: string; changes: unknown[] }[];
+    expect(entries.map((entry) => entry.action)).toEqual([
+      'draft_saved',
+      'draft_saved',
+      'published',
+      'paused',
+      'resumed',
+      'archived',
+    ]);
+    expect(entries[1]?.changes).toEqual([{ path: 'name', from: 'Cart reminder', to: 'Cart reminder, 2h' }]);
+    expect(new Set(entries.map((entry) => entry.by)).size).toBe(1);
+  });
+
+  it('keeps an invalid draft, refuses to publish it with 422 and every mistake, and publishes nothing', async () => {
+    const path = { journeyId: 'broken' };
+    const broken = {
+      ...draft,
+      start: 'wiat',
+      steps: { ...draft.steps, wait: { type: 'wait', duration: '10s', next: 'remind' } },
+    };
+    const saved = await call('PUT /v1/journeys/{journeyId}', acmeAdmin, { path, body: broken });
+    expect(saved.status).toBe(201);
+    const refused = await call('POST /v1/journeys/{journeyId}/publish', acmeAdmin, { path, ifMatch: '"1"' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('invalid_journey');
+    expect(refused.body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'unknown_step', path: 'start' }),
+        expect.objectContaining({ code: 'wait_too_short', path: 'steps.wait.duration' }),
+      ]),
+    );
+    expect((await loadPublishedJourneys('acme')).byVersion.has('broken@1')).toBe(false);
+    expect((await call('GET /v1/journeys/{journeyId}', acmeAdmin, { path })).etag).toBe('"1"');
+  });
+});
+
+describe('tenant isolation', () => {
+  it('answers 404, never 403, for every resource of another tenant', async () => {
+    const path = { journeyId: 'globex-only' };
+    await call('PUT /v1/journeys/{journeyId}', globexAdmin, { path, body: draft });
+    const own = await call('GET /v1/api-keys', globexAdmin);
+    const globexKeyId = String((own.body.keys as { keyId: string }[])[0]?.keyId);
+
+    const acmeReader = await keyWith('acme', ['config:read']);
+    for (const key of [acmeAdmin, acmeReader]) {
+      expect((await call('GET /v1/journeys/{journeyId}', key, { path })).status).toBe(404);
+      expect((await call('GET /v1/journeys/{journeyId}/audit', key, { path })).status).toBe(404);
+      expect(
+        (
+          await call('POST /v1/journeys/{journeyId}/simulate', key, {
+            path,
+            body: { events: [{ at: '2026-11-01T10:00:00Z', event: 'Cart Abandoned' }] },
+          })
+        ).status,
+      ).toBe(404);
+    }
+    for (const verb of ['publish', 'pause', 'resume', 'archive'])
+      expect(
+        (await call(`POST /v1/journeys/{journeyId}/${verb}`, acmeAdmin, { path, ifMatch: '"1"' })).status,
+      ).toBe(404);
+    expect(
+      (await call('DELETE /v1/api-keys/{keyId}', acmeAdmin, { path: { keyId: globexKeyId } })).status,
+    ).toBe(404);
+    const acmeList = await call('GET /v1/journeys', acmeAdmin);
+    expect((acmeList.body.journeys as { id: string }[]).map((j) => j.id)).not.toContain('globex-only');
+    // globex's key still works: acme revoked nothing of it.
+    expect((await call('GET /v1/journeys/{journeyId}', globexAdmin, { path })).status).toBe(200);
+  });
+});
+
+describe('POST /v1/journeys/{journeyId}/simulate', () => {
+  it('runs the draft through the engine, timers included, and writes nothing', async () => {
+    const path = { journeyId: 'simulated' };
+    await call('PUT /v1/journeys/{journeyId}', acmeAdmin, { path, body: draft });
+    const scanAll = async () =>
+      JSON.stringify([
+        (await dynamo().send(new ScanCommand({ TableName: resources.configTable, ConsistentRead: true })))
+          .Items,
+        (await dynamo().send(new ScanCommand({ TableName: resources.customersTable, ConsistentRead: true })))
+          .Items,
+      ]);
+    const before = await scanAll();
+    const result = await call('POST /v1/journeys/{journeyId}/simulate', acmeAdmin, {
+      path,
+      body: {
+        profile: { tier: 'gold' },
+        consents: { email: true },
+        events: [
+          { at: '2026-11-01T10:00:00Z', event: 'Cart Abandoned', properties: { total: 80 } },
+          { at: '2026-11-01T15:00:00Z', event: 'Order Completed' },
+        ],
+      },
+    });
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({
+      ran: 'draft',
+      consents: { email: true },
+      actions: [{ action: 'send-reminder', at: '2026-11-01T12:00:00.000Z', stepId: 'remind' }],
+      timers: [{ dueAt: '2026-11-01T12:00:00.000Z', firedAt: '2026-11-01T12:00:00.000Z', cancelled: false }],
+      goal: { reached: true, at: '2026-11-01T15:00:00Z' },
+    });
+    expect(await scanAll()).toBe(before);
+  });
+});
