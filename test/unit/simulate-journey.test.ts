@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { simulateJourney } from '../../lambdas/config-api/simulate-journey.js';
+import { Journey } from '../../schemas/journey.js';
+
+const journey = (steps: Record<string, unknown>, start: string, extra: Record<string, unknown> = {}) =>
+  Journey.parse({
+    id: 'sim',
+    name: 'Sim',
+    status: 'published',
+    entry: { kind: 'event', event: 'Cart Abandoned' },
+    start,
+    steps,
+    ...extra,
+  });
+
+describe('simulateJourney', () => {
+  it('walks a waitForEvent to its timeout, fires the timer as the sweeper would, then acts', () => {
+    const result = simulateJourney(
+      'acme',
+      journey(
+        {
+          waiting: {
+            type: 'waitForEvent',
+            event: 'Order Completed',
+            timeout: '1d',
+            next: 'done',
+            onTimeout: 'nudge',
+          },
+          nudge: { type: 'action', action: { id: 'nudge' } },
+          done: { type: 'exit' },
+        },
+        'waiting',
+      ),
+      'draft',
+      { events: [{ at: '2026-11-01T10:00:00.000Z', event: 'Cart Abandoned' }] },
+    );
+    expect(result.timers).toEqual([
+      expect.objectContaining({ dueAt: '2026-11-02T10:00:00.000Z', firedAt: '2026-11-02T10:00:00.000Z' }),
+    ]);
+    expect(result.actions).toEqual([
+      expect.objectContaining({ action: 'nudge', at: '2026-11-02T10:00:00.000Z' }),
+    ]);
+    expect(result.path.length).toBeGreaterThan(1);
+    expect(result.goal).toEqual({ reached: false });
+  });
+
+  it('cancels the timeout when the awaited event comes first, and reports the goal', () => {
+    const result = simulateJourney(
+      'acme',
+      journey(
+        {
+          waiting: {
+            type: 'waitForEvent',
+            event: 'Order Completed',
+            timeout: '1d',
+            next: 'thanks',
+            onTimeout: 'nudge',
+          },
+          nudge: { type: 'action', action: { id: 'nudge' } },
+          thanks: { type: 'action', action: { id: 'thanks' } },
+        },
+        'waiting',
+        { goal: { event: 'Order Completed', within: '2d' } },
+      ),
+      1,
+      {
+        events: [
+          { at: '2026-11-01T10:00:00.000Z', event: 'Cart Abandoned' },
+          { at: '2026-11-01T12:00:00.000Z', event: 'Order Completed' },
+        ],
+      },
+    );
+    expect(result.actions.map((action) => action.action)).toEqual(['thanks']);
+    expect(result.timers).toEqual([expect.objectContaining({ cancelled: true })]);
+    expect(result.goal).toEqual({ reached: true, at: '2026-11-01T12:00:00.000Z' });
+    expect(result.ran).toBe(1);
+  });
+
+  it('reports an action held back by a holdout, with why', () => {
+    const result = simulateJourney(
+      'acme',
+      journey(
+        {
+          hold: { type: 'holdout', percent: 100, next: 'send' },
+          send: { type: 'action', action: { id: 'a' } },
+        },
+        'hold',
+      ),
+      'draft',
+      { consents: { email: false }, events: [{ at: '2026-11-01T10:00:00.000Z', event: 'Cart Abandoned' }] },
+    );
+    expect(result.actions).toEqual([]);
+    expect(result.suppressed).toEqual([
+      expect.objectContaining({ stepId: 'send', reason: expect.stringContaining('holdout') }),
+    ]);
+    expect(result.consents).toEqual({ email: false });
+  });
+
+  it('uses the profile for conditions: traits set before the first event', () => {
+    const vipOnly = journey(
+      {
+        check: {
+          type: 'branch',
+          branches: [{ condition: { path: 'traits.tier', op: 'eq', value: 'gold' }, next: 'vip' }],
+          else: 'standard',
+        },
+        vip: { type: 'action', action: { id: 'vip' } },
+        standard: { type: 'action', action: { id: 'standard' } },
+      },
+      'check',
+    );
+    const run = (tier: string) =>
+      simulateJourney('acme', vipOnly, 'draft', {
+        profile: { tier },
+        events: [{ at: '2026-11-01T10:00:00.000Z', event: 'Cart Abandoned' }],
+      }).actions.map((action) => action.action);
+    expect(run('gold')).toEqual(['vip']);
+    expect(run('silver')).toEqual(['standard']);
+  });
+});
