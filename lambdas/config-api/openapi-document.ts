@@ -1,4 +1,287 @@
-/** Placeholder until the generated document lands. */
+import * as z from 'zod';
+import { ActionsResponse } from '../../schemas/action.js';
+import { ApiError } from '../../schemas/api-error.js';
+import { ApiKeyList, ApiKeySummary, CreateApiKeyRequest, CreatedApiKey } from '../../schemas/api-key.js';
+import { Condition } from '../../schemas/condition.js';
+import {
+  AuditList,
+  JourneyDraft,
+  JourneyList,
+  JourneyResource,
+  JourneyResourceWithVersions,
+  SimulateRequest,
+  SimulateResponse,
+} from '../../schemas/config-api.js';
+import { CustomerProfileResponse } from '../../schemas/customer-api.js';
+import { FullJourney } from '../../schemas/journey.js';
+import { BatchEnvelope, CALL_INPUTS, TrackingResponse } from '../../schemas/tracking-api.js';
+import { HTTP_ROUTES, TRACKING_ENDPOINTS } from '../http/routes.js';
+
+/** What the document says of one route, beyond its method and path (which come from HTTP_ROUTES). */
+export interface RouteDoc {
+  summary: string;
+  tag: 'Tracking' | 'Customers' | 'Config' | 'API keys' | 'Meta';
+  auth: 'writeKey' | 'apiKey' | 'none';
+  /** The API key scope the route needs (`admin` has all). */
+  scope?: string;
+  request?: z.ZodType;
+  response?: z.ZodType;
+  status?: number;
+  /** A write to an existing resource: `If-Match` required, `ETag` answered. */
+  conditional?: boolean;
+}
+
+const trackingDocs: Record<string, RouteDoc> = Object.fromEntries(
+  Object.entries(TRACKING_ENDPOINTS).map(([path, type]) => [
+    `POST ${path}`,
+    {
+      summary:
+        type === 'batch'
+          ? 'Send several calls at once (Segment batch)'
+          : `Send a ${type} call (Segment-compatible)`,
+      tag: 'Tracking',
+      auth: 'writeKey',
+      request: type === 'batch' ? BatchEnvelope : CALL_INPUTS[type],
+      response: TrackingResponse,
+    } satisfies RouteDoc,
+  ]),
+);
+
+/** Every route's description, by route key (`METHOD /path`): a test checks none is missing. */
+export const ROUTE_DOCS: Record<string, RouteDoc> = {
+  ...trackingDocs,
+  'GET /v1/customers/{customerId}': {
+    summary: "A customer's profile: traits and when each was set, channels, journeys",
+    tag: 'Customers',
+    auth: 'writeKey',
+    response: CustomerProfileResponse,
+  },
+  'GET /v1/customers/{customerId}/actions': {
+    summary: 'Actions fired for a customer, newest first',
+    tag: 'Customers',
+    auth: 'writeKey',
+    response: ActionsResponse,
+  },
+  'GET /v1/openapi.json': { summary: 'This document', tag: 'Meta', auth: 'none' },
+  'POST /v1/api-keys': {
+    summary: 'Create an API key; the key is shown in this answer only',
+    tag: 'API keys',
+    auth: 'apiKey',
+    scope: 'admin',
+    request: CreateApiKeyRequest,
+    response: CreatedApiKey,
+    status: 201,
+  },
+  'GET /v1/api-keys': {
+    summary: 'List API keys (never the keys themselves)',
+    tag: 'API keys',
+    auth: 'apiKey',
+    scope: 'admin',
+    response: ApiKeyList,
+  },
+  'DELETE /v1/api-keys/{keyId}': {
+    summary: 'Revoke an API key',
+    tag: 'API keys',
+    auth: 'apiKey',
+    scope: 'admin',
+    response: ApiKeySummary,
+  },
+  'GET /v1/journeys': {
+    summary: 'List journeys',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:read',
+    response: JourneyList,
+  },
+  'GET /v1/journeys/{journeyId}': {
+    summary: 'A journey: its draft, status and published versions (with ETag)',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:read',
+    response: JourneyResourceWithVersions,
+  },
+  'PUT /v1/journeys/{journeyId}': {
+    summary:
+      'Create the journey as a draft (201), or replace its draft (If-Match required); drafts may be invalid',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:write',
+    request: JourneyDraft,
+    response: JourneyResource,
+    conditional: true,
+  },
+  'GET /v1/journeys/{journeyId}/audit': {
+    summary: 'Who changed what, when',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:read',
+    response: AuditList,
+  },
+  'POST /v1/journeys/{journeyId}/publish': {
+    summary: 'Validate the draft (422 invalid_journey with every mistake) and freeze it as the next version',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:write',
+    response: JourneyResource,
+    conditional: true,
+  },
+  'POST /v1/journeys/{journeyId}/pause': {
+    summary: 'Stop new entries; running instances go on',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:write',
+    response: JourneyResource,
+    conditional: true,
+  },
+  'POST /v1/journeys/{journeyId}/resume': {
+    summary: 'Admit new entries again',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:write',
+    response: JourneyResource,
+    conditional: true,
+  },
+  'POST /v1/journeys/{journeyId}/archive': {
+    summary: 'Retire the journey: no new entries, running instances finish on their version',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:write',
+    response: JourneyResource,
+    conditional: true,
+  },
+  'POST /v1/journeys/{journeyId}/simulate': {
+    summary: 'Dry run of the draft or a version through the production engine; writes nothing',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:read',
+    request: SimulateRequest,
+    response: SimulateResponse,
+  },
+};
+
+/** Named schemas: referenced by name, so a recursive one (Condition) is one `$ref`, not unrolled. */
+const NAMED_SCHEMAS: Record<string, z.ZodType> = {
+  ApiError,
+  Condition,
+  Journey: FullJourney,
+};
+
+const ERROR_STATUSES: Record<string, string> = {
+  '400': 'Malformed request (code, message, path)',
+  '401': 'Missing, unknown or revoked key',
+  '403': 'The API key lacks the scope (own tenant only)',
+  '404': 'Not found — also for every resource of another tenant',
+  '409': 'Not possible in the resource’s current state',
+  '412': 'If-Match is stale: read again',
+  '413': 'Body too large',
+  '422': 'The journey is invalid: errors lists each mistake with its path',
+  '428': 'If-Match is required',
+  '429': 'Rate limited (Retry-After)',
+};
+
+let cached: Record<string, unknown> | undefined;
+
+/**
+ * The OpenAPI 3.1 document of the whole public API, generated from the zod schemas (zod 4's
+ * own JSON Schema output, whose dialect OpenAPI 3.1 uses) and the route table, so it cannot
+ * describe a route that does not exist or miss one that does.
+ */
 export function openApiDocument(): Record<string, unknown> {
-  return { openapi: '3.1.0', info: { title: 'Écoute API', version: '1' }, paths: {} };
+  cached ??= buildDocument();
+  return cached;
+}
+
+function buildDocument(): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(NAMED_SCHEMAS)) registry.add(schema, { id });
+  const named = z.toJSONSchema(registry, {
+    io: 'input',
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+    uri: (id) => `#/components/schemas/${id}`,
+  }).schemas;
+  const schemas: Record<string, unknown> = {};
+  for (const [id, schema] of Object.entries(named)) schemas[id] = withoutDialect(schema);
+  // Route schemas are not recursive (a test checks no local "#/$defs" ref is left), so each is inline.
+  const jsonSchemaOf = (schema: z.ZodType, io: 'input' | 'output') =>
+    withoutDialect(z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }));
+
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of HTTP_ROUTES) {
+    const doc = ROUTE_DOCS[`${route.method} ${route.path}`];
+    if (doc === undefined) continue;
+    const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
+      name: match[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    if (doc.conditional)
+      parameters.push({
+        name: 'If-Match',
+        in: 'header',
+        required: false,
+        schema: { type: 'string' },
+      } as never);
+    const errors = Object.fromEntries(
+      Object.entries(ERROR_STATUSES).map(([status, description]) => [
+        status,
+        {
+          description,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } },
+        },
+      ]),
+    );
+    paths[route.path] ??= {};
+    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = {
+      summary: doc.summary,
+      tags: [doc.tag],
+      operationId: `${route.method.toLowerCase()}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      security: doc.auth === 'none' ? [] : [{ [doc.auth]: doc.scope === undefined ? [] : [doc.scope] }],
+      ...(parameters.length === 0 ? {} : { parameters }),
+      ...(doc.request === undefined
+        ? {}
+        : {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchemaOf(doc.request, 'input') } },
+            },
+          }),
+      responses: {
+        [String(doc.status ?? 200)]: {
+          description: 'Success',
+          ...(doc.response === undefined
+            ? {}
+            : { content: { 'application/json': { schema: jsonSchemaOf(doc.response, 'output') } } }),
+        },
+        ...errors,
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Écoute API',
+      version: '1',
+      description: 'Tracking (Segment-compatible), customers and configuration of Écoute.',
+    },
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        writeKey: { type: 'http', scheme: 'basic', description: 'The write key as username, empty password' },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key; scopes: ingest, config:read, config:write, privacy, admin',
+        },
+      },
+    },
+  };
+}
+
+function withoutDialect(schema: unknown): unknown {
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const { $schema: _dialect, $id: _id, ...rest } = schema as Record<string, unknown>;
+  return rest;
 }

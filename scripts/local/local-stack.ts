@@ -88,6 +88,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       EVENTS_STREAM: names.eventsStream,
       CONFIG_CACHE_SECONDS: process.env.CONFIG_CACHE_SECONDS ?? '1',
       DELIVERY_BACKOFF_BASE_SECONDS: deliveryBackoff,
+      // Locally a journey may wait seconds, to watch it run; in AWS the shortest wait is a minute.
+      MIN_WAIT_SECONDS: process.env.MIN_WAIT_SECONDS ?? '1',
     });
     // The handlers read their settings on first use: load them only now that the settings are set.
     const lambdas = await loadLambdas();
