@@ -18,7 +18,8 @@ import { env } from './env.js';
  *             absent while a draft was never published and once archived
  * - version:  sk `JOURNEYVERSION#<journeyId>#<000001>` — immutable, what running instances use
  * - audit:    sk `AUDIT#<journeyId>#<revision, 9 digits>` — who changed what, when
- * all under pk `TENANT#<tenantId>`. The processor's `loadPublishedJourneys` reads every sk that
+ * all under pk `TENANT#<tenantId>`. Drafts and audit entries are stored as JSON text: a draft may
+ * hold any JSON, numbers DynamoDB cannot store (beyond ±1e126, below 1e-130) included. The processor's `loadPublishedJourneys` reads every sk that
  * begins with `JOURNEY`, so nothing else may: drafts may be invalid. Each change is one
  * transaction conditioned on the revision the caller read, so a stale write changes nothing
  * (412) and a failed one leaves nothing half-written.
@@ -62,11 +63,13 @@ export async function getJourneyResource(
       ConsistentRead: true,
     }),
   );
-  return Item === undefined ? null : JourneyResourceSchema.parse(Item.resource);
+  return Item === undefined ? null : JourneyResourceSchema.parse(JSON.parse(String(Item.resource)));
 }
 
 export async function listJourneyResources(tenantId: string): Promise<JourneyResource[]> {
-  return (await queryPrefix(tenantId, 'DRAFT#')).map((item) => JourneyResourceSchema.parse(item.resource));
+  return (await queryPrefix(tenantId, 'DRAFT#')).map((item) =>
+    JourneyResourceSchema.parse(JSON.parse(String(item.resource))),
+  );
 }
 
 /** Published versions of a journey, oldest first. */
@@ -92,7 +95,7 @@ export async function getJourneyVersion(
 
 export async function listAuditEntries(tenantId: string, journeyId: string): Promise<AuditEntry[]> {
   return (await queryPrefix(tenantId, `AUDIT#${journeyId}#`)).map((item) =>
-    AuditEntrySchema.parse(item.entry),
+    AuditEntrySchema.parse(JSON.parse(String(item.entry))),
   );
 }
 
@@ -119,7 +122,12 @@ export async function writeJourneyChange(
   const resourceWrite = {
     Put: {
       TableName,
-      Item: { pk: pk(tenantId), sk: resourceSk(journeyId), resource: next, revision: next.revision },
+      Item: {
+        pk: pk(tenantId),
+        sk: resourceSk(journeyId),
+        resource: JSON.stringify(next),
+        revision: next.revision,
+      },
       ...(expectedRevision === undefined
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
         : {
@@ -137,7 +145,11 @@ export async function writeJourneyChange(
           {
             Put: {
               TableName,
-              Item: { pk: pk(tenantId), sk: auditSk(journeyId, audit.revision), entry: audit },
+              Item: {
+                pk: pk(tenantId),
+                sk: auditSk(journeyId, audit.revision),
+                entry: JSON.stringify(audit),
+              },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },

@@ -77,7 +77,11 @@ export function validateJourney(
   // The simple form becomes one step named "fire": point at its own fields, not at the step.
   const simpleForm = !('steps' in draft);
   const toDraftPath = (path: string) => (simpleForm ? path.replace(/^steps\.fire\./, '') : path);
-  const errors = [...graphProblems(journey), ...stepProblems(journey, context)].map((problem) => ({
+  const errors = [
+    ...graphProblems(journey),
+    ...stepProblems(journey, context),
+    ...unstorableNumbers(draft, []),
+  ].map((problem) => ({
     ...problem,
     path: toDraftPath(problem.path ?? ''),
   }));
@@ -201,4 +205,26 @@ function stepProblems(journey: Journey, context: ValidationContext): FieldProble
       });
   }
   return problems;
+}
+
+/**
+ * DynamoDB numbers span ±1e-130 to ±1e126: a published journey (stored as a map the processor
+ * reads) with a number beyond them could not be written, so it is refused here, at its path.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+ */
+function unstorableNumbers(value: unknown, path: string[]): FieldProblem[] {
+  if (typeof value === 'number') {
+    const magnitude = Math.abs(value);
+    return magnitude !== 0 && (magnitude < 1e-130 || magnitude >= 1e126)
+      ? [
+          {
+            code: 'number_out_of_range',
+            path: path.join('.'),
+            message: `${value} is too large or too small to store.`,
+          },
+        ]
+      : [];
+  }
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, inner]) => unstorableNumbers(inner, [...path, key]));
 }

@@ -206,6 +206,18 @@ describe('validateJourney', () => {
   });
 });
 
+describe('validateJourney, storage', () => {
+  it('refuses a number DynamoDB cannot store, at its path', () => {
+    const draft = {
+      ...valid,
+      steps: { ...valid.steps, remind: { type: 'action', action: { id: 'a', payload: { tiny: 5e-324 } } } },
+    };
+    expect(errorsOf(draft)).toEqual([
+      expect.objectContaining({ code: 'number_out_of_range', path: 'steps.remind.action.payload.tiny' }),
+    ]);
+  });
+});
+
 describe('diffDrafts', () => {
   it('lists changed, added and removed leaves by dotted path', () => {
     expect(
