@@ -19,9 +19,6 @@ export interface EvaluationContext {
 /** A condition compiled once per journey version into a closure, then run per event. */
 export type Predicate = (context: EvaluationContext) => boolean;
 
-/** Back-compatible form: a predicate over an event alone. */
-export type EventPredicate = (event: Readonly<Record<string, unknown>>) => boolean;
-
 function compilePath(path: string): (context: EvaluationContext) => unknown {
   const [root = '', ...rest] = path.split('.');
   const readRoot =
@@ -138,20 +135,4 @@ export function compileCondition(condition: Condition, counters: CounterRegistry
     return (context) => compare(context.count(counterId, withinSeconds), condition.value);
   }
   return compileComparison(condition);
-}
-
-/**
- * The trigger form: every comparison must hold on the event.
- *
- * @example
- * const isBigCart = compileConditions([{ path: 'properties.total', op: 'gte', value: 100 }]);
- * isBigCart({ properties: { total: 120 } }); // true
- */
-export function compileConditions(conditions: readonly Comparison[]): EventPredicate {
-  const predicates = conditions.map(compileComparison);
-  if (predicates.length === 0) return () => true;
-  return (event) => {
-    const context: EvaluationContext = { event, traits: {}, now: 0, count: () => 0 };
-    return predicates.every((predicate) => predicate(context));
-  };
 }

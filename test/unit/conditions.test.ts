@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { compileConditions } from '../../lambdas/core/conditions.js';
+import { compileCondition } from '../../lambdas/core/conditions.js';
+import { CounterRegistry } from '../../lambdas/core/counters.js';
+import type { Comparison } from '../../schemas/condition.js';
+
+/** The trigger form: every comparison must hold on the event alone. */
+function compileConditions(conditions: readonly Comparison[]) {
+  const predicate = compileCondition({ all: [...conditions] }, new CounterRegistry());
+  return (event: Record<string, unknown>) => predicate({ event, traits: {}, now: 0, count: () => 0 });
+}
+
 import type { PropertyCondition } from '../../schemas/journey.js';
 
 const matches = (condition: PropertyCondition, event: Record<string, unknown>): boolean =>
