@@ -240,6 +240,53 @@ export function recordBehaviour(
   return next;
 }
 
+/**
+ * What one record does to a customer's journeys: the published journeys, the record as cause
+ * and clock, the event it carries (none for a timer), and where its effects are collected.
+ */
+interface Walk {
+  journeys: PublishedJourneys;
+  cause: Cause;
+  event: Record<string, unknown> | undefined;
+  effects: JourneyEffects;
+  now: number;
+}
+
+/** A live instance with its id and the journey version it runs on. */
+interface Live {
+  id: string;
+  instance: JourneyInstance;
+  compiled: CompiledJourney;
+}
+
+const walkOf = (
+  journeys: PublishedJourneys,
+  cause: Cause,
+  event: Record<string, unknown> | undefined,
+  effects: JourneyEffects,
+): Walk => ({ journeys, cause, event, effects, now: Date.parse(cause.at) });
+
+function explain(walk: Walk, live: Live, stepId: string | undefined, what: string): void {
+  const { journey } = live.compiled;
+  walk.effects.explanations.push({
+    at: walk.cause.at,
+    journeyId: journey.id,
+    version: live.instance.version,
+    instanceId: live.id,
+    ...(stepId === undefined ? {} : { stepId }),
+    what,
+  });
+}
+
+function liveInstances(state: CustomerState, journeys: PublishedJourneys): Live[] {
+  const live: Live[] = [];
+  for (const [id, instance] of Object.entries(state.instances ?? {})) {
+    const compiled = journeys.byVersion.get(versionKey(instance.journeyId, instance.version));
+    if (compiled !== undefined) live.push({ id, instance, compiled });
+  }
+  return live;
+}
+
 /** Runs a tracked event through the customer's journeys: goals, exits, waits resumed, entries. */
 export function applyEventToJourneys(
   state: CustomerState,
@@ -248,50 +295,28 @@ export function applyEventToJourneys(
   cause: Cause,
   effects: JourneyEffects,
 ): CustomerState {
-  const now = Date.parse(cause.at);
+  const walk = walkOf(journeys, cause, event, effects);
   let current = state;
-  const context = () => contextFor(current, journeys, event, now);
+  const context = () => contextFor(current, journeys, event, walk.now);
 
   current = recordGoals(current, journeys, cause, context(), effects);
-  for (const [instanceId, instance] of Object.entries(current.instances ?? {})) {
-    const compiled = journeys.byVersion.get(versionKey(instance.journeyId, instance.version));
-    if (compiled === undefined) continue;
-    const exit = compiled.exitWhen.find(
+  for (const live of liveInstances(current, journeys)) {
+    const exit = live.compiled.exitWhen.find(
       (candidate) => candidate.event === cause.eventName && candidate.matches(context()),
     );
     if (exit !== undefined) {
-      current = endInstance(
-        current,
-        instanceId,
-        instance,
-        compiled,
-        cause,
-        effects,
-        'exited',
-        `exit criterion "${exit.event}" met`,
-      );
+      explain(walk, live, live.instance.stepId, `exit criterion "${exit.event}" met`);
+      current = finish(current, walk, live, 'exited');
       continue;
     }
-    const step = compiled.steps.get(instance.stepId);
+    const step = live.compiled.steps.get(live.instance.stepId);
     if (step?.type === 'waitForEvent' && step.event === cause.eventName && step.matches(context())) {
-      current = resume(
-        current,
-        journeys,
-        event,
-        instanceId,
-        instance,
-        compiled,
-        step.next,
-        cause,
-        effects,
-        'resumed',
-        `"${step.event}" arrived`,
-      );
+      current = resume(current, walk, live, step.next, 'resumed', `"${step.event}" arrived`);
     }
   }
   for (const compiled of journeys.byTriggerEvent.get(cause.eventName) ?? []) {
-    if (!mayEnter(current, compiled, now) || !compiled.entry(context())) continue;
-    current = enter(current, compiled, cause, effects, journeys, event);
+    if (!mayEnter(current, compiled, walk.now) || !compiled.entry(context())) continue;
+    current = enter(current, walk, compiled);
   }
   return current;
 }
@@ -307,13 +332,13 @@ export function applyProfileChangeToJourneys(
   cause: Cause,
   effects: JourneyEffects,
 ): CustomerState {
-  const now = Date.parse(cause.at);
+  const walk = walkOf(journeys, cause, undefined, effects);
   let current = after;
   for (const compiled of journeys.profileEntries) {
-    const wasTrue = compiled.entry(contextFor(before, journeys, undefined, now));
-    if (wasTrue || !mayEnter(current, compiled, now)) continue;
-    if (!compiled.entry(contextFor(current, journeys, undefined, now))) continue;
-    current = enter(current, compiled, cause, effects, journeys, undefined);
+    const wasTrue = compiled.entry(contextFor(before, journeys, undefined, walk.now));
+    if (wasTrue || !mayEnter(current, compiled, walk.now)) continue;
+    if (!compiled.entry(contextFor(current, journeys, undefined, walk.now))) continue;
+    current = enter(current, walk, compiled);
   }
   return current;
 }
@@ -328,41 +353,15 @@ export function applyTimerToJourneys(
 ): CustomerState {
   // The fired timer's item is deleted in any case: it has done its job.
   effects.timers.cancel.push(timer.timerId);
-  const instance = state.instances?.[timer.instanceId];
-  if (instance?.waiting?.timerId !== timer.timerId) return state;
-  const compiled = journeys.byVersion.get(versionKey(instance.journeyId, instance.version));
-  if (compiled === undefined) return state;
-  const step = compiled.steps.get(instance.stepId);
-  const waiting = { ...instance, waiting: undefined };
+  const live = liveInstances(state, journeys).find((candidate) => candidate.id === timer.instanceId);
+  if (live === undefined || live.instance.waiting?.timerId !== timer.timerId) return state;
+  const walk = walkOf(journeys, cause, undefined, effects);
+  const fired = { ...live, instance: { ...live.instance, waiting: undefined } };
+  const step = live.compiled.steps.get(live.instance.stepId);
   if (step?.type === 'waitForEvent') {
-    return resume(
-      state,
-      journeys,
-      undefined,
-      timer.instanceId,
-      waiting,
-      compiled,
-      step.onTimeout,
-      cause,
-      effects,
-      'timed_out',
-      `no "${step.event}" in time`,
-    );
+    return resume(state, walk, fired, step.onTimeout, 'timed_out', `no "${step.event}" in time`);
   }
-  const next = step?.type === 'wait' ? step.next : undefined;
-  return resume(
-    state,
-    journeys,
-    undefined,
-    timer.instanceId,
-    waiting,
-    compiled,
-    next,
-    cause,
-    effects,
-    'resumed',
-    'wait over',
-  );
+  return resume(state, walk, fired, step?.type === 'wait' ? step.next : undefined, 'resumed', 'wait over');
 }
 
 function liveInstancesOf(state: CustomerState, journeyId: string): number {
@@ -384,133 +383,103 @@ function mayEnter(state: CustomerState, compiled: CompiledJourney, now: number):
   }
 }
 
-function enter(
-  state: CustomerState,
-  compiled: CompiledJourney,
-  cause: Cause,
-  effects: JourneyEffects,
-  journeys: PublishedJourneys,
-  event: Record<string, unknown> | undefined,
-): CustomerState {
+function enter(state: CustomerState, walk: Walk, compiled: CompiledJourney): CustomerState {
   const { journey } = compiled;
-  const instanceId = instanceIdFor(cause.customerId, journey.id, cause.messageId);
-  const instance: JourneyInstance = {
-    journeyId: journey.id,
-    version: journey.version,
-    stepId: journey.start,
-    enteredAt: cause.at,
-    ...(compiled.goal === undefined
-      ? {}
-      : { goalUntil: new Date(Date.parse(cause.at) + compiled.goal.withinMs).toISOString() }),
+  const { cause } = walk;
+  const live: Live = {
+    id: instanceIdFor(cause.customerId, journey.id, cause.messageId),
+    compiled,
+    instance: {
+      journeyId: journey.id,
+      version: journey.version,
+      stepId: journey.start,
+      enteredAt: cause.at,
+      ...(compiled.goal === undefined
+        ? {}
+        : { goalUntil: new Date(walk.now + compiled.goal.withinMs).toISOString() }),
+    },
   };
   const entries = (state.journeys[journey.id]?.entries ?? 0) + 1;
   const entered: CustomerState = {
     ...state,
     journeys: { ...state.journeys, [journey.id]: { entries, lastEnteredAt: cause.at } },
   };
-  effects.metrics.push({ journeyId: journey.id, version: journey.version, name: 'entered' });
-  effects.explanations.push({
-    at: cause.at,
-    journeyId: journey.id,
-    version: journey.version,
-    instanceId,
-    what: `entered on "${cause.eventName}"`,
-  });
-  return run(entered, instanceId, instance, compiled, journey.start, cause, effects, journeys, event);
+  walk.effects.metrics.push({ journeyId: journey.id, version: journey.version, name: 'entered' });
+  explain(walk, live, undefined, `entered on "${cause.eventName}"`);
+  return run(entered, walk, live, journey.start);
 }
 
 /**
- * Continues a waiting instance. The walk that follows needs the journeys and the resuming event
+ * Continues a waiting instance. The walk that follows reads the journeys and the resuming event
  * (none for a timer) like the walk at entry: a branch reads the profile and counters, and a
  * waitForEvent reached after a wait looks back on recent events.
  */
 function resume(
   state: CustomerState,
-  journeys: PublishedJourneys,
-  event: Record<string, unknown> | undefined,
-  instanceId: string,
-  instance: JourneyInstance,
-  compiled: CompiledJourney,
+  walk: Walk,
+  live: Live,
   nextStepId: string | undefined,
-  cause: Cause,
-  effects: JourneyEffects,
   metric: 'resumed' | 'timed_out',
   why: string,
 ): CustomerState {
-  if (instance.waiting !== undefined) effects.timers.cancel.push(instance.waiting.timerId);
+  const { instance } = live;
+  if (instance.waiting !== undefined) walk.effects.timers.cancel.push(instance.waiting.timerId);
   const { waiting: _done, ...moving } = instance;
-  effects.metrics.push({
+  walk.effects.metrics.push({
     journeyId: instance.journeyId,
     version: instance.version,
     name: metric,
     stepId: instance.stepId,
   });
-  effects.explanations.push({
-    at: cause.at,
-    journeyId: instance.journeyId,
-    version: instance.version,
-    instanceId,
-    stepId: instance.stepId,
-    what: why,
-  });
-  return run(state, instanceId, moving, compiled, nextStepId, cause, effects, journeys, event);
+  explain(walk, live, instance.stepId, why);
+  return run(state, walk, { ...live, instance: moving }, nextStepId);
 }
 
 /**
  * Walks an instance from `stepId` until it must wait or ends. Actions, timers and metrics go to
- * `effects`; the state gets the instance where it stopped (or without it when it ended).
+ * the walk's effects; the state gets the instance where it stopped (or without it when it ended).
  */
-function run(
-  state: CustomerState,
-  instanceId: string,
-  start: JourneyInstance,
-  compiled: CompiledJourney,
-  stepId: string | undefined,
-  cause: Cause,
-  effects: JourneyEffects,
-  journeys: PublishedJourneys,
-  event: Record<string, unknown> | undefined,
-): CustomerState {
-  const { journey } = compiled;
-  const now = Date.parse(cause.at);
-  let instance = start;
+function run(state: CustomerState, walk: Walk, start: Live, stepId: string | undefined): CustomerState {
+  const { journey } = start.compiled;
+  const { cause, effects, journeys, now } = walk;
+  let live = start;
   let current = stepId;
-  const explain = (what: string, at = current) =>
-    effects.explanations.push({
-      at: cause.at,
-      journeyId: journey.id,
-      version: journey.version,
-      instanceId,
-      stepId: at,
-      what,
-    });
+  const at = (instance: JourneyInstance, step: string) => ({
+    ...live,
+    instance: { ...instance, stepId: step },
+  });
 
   // A walk is what one record does to one instance: no step is taken twice in it, which keeps
   // an action to at most one per (instance, record, step) — the inputs of its id.
   const visited = new Set<string>();
   for (;;) {
-    if (current === undefined)
-      return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
+    if (current === undefined) return finish(state, walk, live, 'completed');
     if (visited.has(current)) {
-      explain(`stopped: step "${current}" reached again without a wait`);
-      return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
+      explain(walk, live, current, `stopped: step "${current}" reached again without a wait`);
+      return finish(state, walk, live, 'completed');
     }
     visited.add(current);
-    const step = compiled.steps.get(current);
+    const step = live.compiled.steps.get(current);
     if (step === undefined) {
-      explain(`step "${current}" does not exist`);
-      return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
+      explain(walk, live, current, `step "${current}" does not exist`);
+      return finish(state, walk, live, 'completed');
     }
-    instance = { ...instance, stepId: current };
+    live = at(live.instance, current);
+    const { instance } = live;
     switch (step.type) {
       case 'action': {
         const metricBase = { journeyId: journey.id, version: journey.version, stepId: current };
         if (instance.holdout) {
           effects.metrics.push({ ...metricBase, name: 'suppressed', holdout: true });
-          explain(`action "${step.action.id}" not sent: customer is in the holdout group`);
+          explain(
+            walk,
+            live,
+            current,
+            `action "${step.action.id}" not sent: customer is in the holdout group`,
+          );
         } else {
           effects.actions.push({
-            actionId: actionIdFor(cause.tenantId, cause.customerId, instanceId, cause.messageId, current),
+            actionId: actionIdFor(cause.tenantId, cause.customerId, live.id, cause.messageId, current),
             tenantId: cause.tenantId,
             customerId: cause.customerId,
             journeyId: journey.id,
@@ -520,7 +489,7 @@ function run(
             payload: step.action.payload,
             firedAt: cause.at,
             triggeredBy: { messageId: cause.messageId, event: cause.eventName },
-            instanceId,
+            instanceId: live.id,
             stepId: current,
             priority: journey.priority,
             ...(instance.variant === undefined ? {} : { variant: instance.variant }),
@@ -535,10 +504,8 @@ function run(
         current = step.next;
         break;
       }
-      case 'wait': {
-        const dueAt = waitUntil(step, now, state);
-        return park(state, instanceId, instance, current, dueAt, cause, effects);
-      }
+      case 'wait':
+        return park(state, walk, live, waitUntil(step, now, state));
       case 'waitForEvent': {
         // An event seen just before the step was reached counts (not the one that caused this walk).
         const seen = (state.recentEvents ?? []).find(
@@ -550,38 +517,40 @@ function run(
               contextFor(state, journeys, { event: recent.event, properties: recent.properties }, now),
             ),
         );
-        if (seen !== undefined) {
-          explain(`"${step.event}" already seen at ${seen.at}`);
-          current = step.next;
-          break;
-        }
-        return park(state, instanceId, instance, current, now + step.timeoutMs, cause, effects);
+        if (seen === undefined) return park(state, walk, live, now + step.timeoutMs);
+        explain(walk, live, current, `"${step.event}" already seen at ${seen.at}`);
+        current = step.next;
+        break;
       }
       case 'branch': {
-        const context = contextFor(state, journeys, event, now);
+        const context = contextFor(state, journeys, walk.event, now);
         const taken = step.compiled.findIndex((predicate) => predicate(context));
-        explain(taken === -1 ? 'no branch matched: else' : `branch ${taken + 1} matched`);
+        explain(
+          walk,
+          live,
+          current,
+          taken === -1 ? 'no branch matched: else' : `branch ${taken + 1} matched`,
+        );
         current = taken === -1 ? step.else : step.branches[taken]?.next;
         break;
       }
       case 'split': {
         const variant = pickVariant(step.variants, splitBucket(cause.customerId, journey.id));
-        instance = { ...instance, ...(variant === undefined ? {} : { variant: variant.name }) };
-        explain(`assigned to variant "${variant?.name}"`);
+        if (variant !== undefined) live = { ...live, instance: { ...instance, variant: variant.name } };
+        explain(walk, live, current, `assigned to variant "${variant?.name}"`);
         current = variant?.next;
         break;
       }
       case 'holdout': {
-        const held = splitBucket(cause.customerId, journey.id, 'holdout') < step.percent * 100;
-        if (held) {
-          instance = { ...instance, holdout: true };
-          explain(`in the ${step.percent}% holdout group: measured, sent nothing`);
+        if (splitBucket(cause.customerId, journey.id, 'holdout') < step.percent * 100) {
+          live = { ...live, instance: { ...instance, holdout: true } };
+          explain(walk, live, current, `in the ${step.percent}% holdout group: measured, sent nothing`);
         }
         current = step.next;
         break;
       }
       case 'exit':
-        return finish(state, instanceId, instance, compiled, cause, effects, 'completed');
+        return finish(state, walk, live, 'completed');
     }
   }
 }
@@ -594,43 +563,42 @@ function waitUntil(step: Extract<Step, { type: 'wait' }>, now: number, state: Cu
   return due;
 }
 
-function park(
-  state: CustomerState,
-  instanceId: string,
-  instance: JourneyInstance,
-  stepId: string,
-  dueAtMs: number,
-  cause: Cause,
-  effects: JourneyEffects,
-): CustomerState {
-  const timerId = timerIdFor(instanceId, stepId, cause.messageId);
+/** Stops a walk at its current step until a timer fires. */
+function park(state: CustomerState, walk: Walk, live: Live, dueAtMs: number): CustomerState {
+  const { cause } = walk;
+  const { instance } = live;
+  const timerId = timerIdFor(live.id, instance.stepId, cause.messageId);
   const dueAt = new Date(dueAtMs).toISOString();
-  effects.timers.set.push({
+  walk.effects.timers.set.push({
     timerId,
     tenantId: cause.tenantId,
     customerId: cause.customerId,
-    instanceId,
+    instanceId: live.id,
     dueAt,
   });
-  effects.metrics.push({ journeyId: instance.journeyId, version: instance.version, name: 'waiting', stepId });
+  walk.effects.metrics.push({
+    journeyId: instance.journeyId,
+    version: instance.version,
+    name: 'waiting',
+    stepId: instance.stepId,
+  });
   return {
     ...state,
-    instances: { ...state.instances, [instanceId]: { ...instance, stepId, waiting: { timerId, dueAt } } },
+    instances: { ...state.instances, [live.id]: { ...instance, waiting: { timerId, dueAt } } },
   };
 }
 
+/** Ends an instance; a goal window still open keeps counting conversions for it. */
 function finish(
   state: CustomerState,
-  instanceId: string,
-  instance: JourneyInstance,
-  compiled: CompiledJourney,
-  cause: Cause,
-  effects: JourneyEffects,
+  walk: Walk,
+  live: Live,
   outcome: 'completed' | 'exited',
 ): CustomerState {
-  const { [instanceId]: _ended, ...others } = state.instances ?? {};
-  if (instance.waiting !== undefined) effects.timers.cancel.push(instance.waiting.timerId);
-  effects.metrics.push({ journeyId: instance.journeyId, version: instance.version, name: outcome });
+  const { instance, compiled } = live;
+  const { [live.id]: _ended, ...others } = state.instances ?? {};
+  if (instance.waiting !== undefined) walk.effects.timers.cancel.push(instance.waiting.timerId);
+  walk.effects.metrics.push({ journeyId: instance.journeyId, version: instance.version, name: outcome });
   // No empty map is stored: most customers have no live instance most of the time.
   const { instances: _all, ...withoutInstances } = state;
   const next: CustomerState =
@@ -638,10 +606,10 @@ function finish(
   const goalOpen =
     instance.goalUntil !== undefined &&
     instance.goalReachedAt === undefined &&
-    Date.parse(instance.goalUntil) > Date.parse(cause.at);
+    Date.parse(instance.goalUntil) > walk.now;
   if (!goalOpen || compiled.goal === undefined) return next;
   const window = {
-    instanceId,
+    instanceId: live.id,
     journeyId: instance.journeyId,
     version: instance.version,
     goalUntil: instance.goalUntil as string,
@@ -649,27 +617,6 @@ function finish(
     ...(instance.holdout ? { holdout: true } : {}),
   };
   return { ...next, attribution: [...(state.attribution ?? []), window].slice(-ATTRIBUTION_WINDOWS_KEPT) };
-}
-
-function endInstance(
-  state: CustomerState,
-  instanceId: string,
-  instance: JourneyInstance,
-  compiled: CompiledJourney,
-  cause: Cause,
-  effects: JourneyEffects,
-  outcome: 'exited',
-  why: string,
-): CustomerState {
-  effects.explanations.push({
-    at: cause.at,
-    journeyId: instance.journeyId,
-    version: instance.version,
-    instanceId,
-    stepId: instance.stepId,
-    what: why,
-  });
-  return finish(state, instanceId, instance, compiled, cause, effects, outcome);
 }
 
 /** Conversions: live instances and closed ones whose attribution window is still open. */
