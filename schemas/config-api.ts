@@ -126,3 +126,25 @@ export const SimulateResponse = z.object({
   notes: z.array(z.string()),
 });
 export type SimulateResponse = z.infer<typeof SimulateResponse>;
+
+/**
+ * `PUT /v1/webhooks/{channel}`: where a channel's actions are delivered. The `webhook` channel
+ * is the tenant's webhook the dispatcher signs deliveries for. A secret is generated the first
+ * time, and again when `rotateSecret` is true; it is shown in that answer only.
+ */
+export const PutWebhookRequest = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  rotateSecret: z.boolean().default(false),
+});
+
+export const WebhookResource = z.object({
+  channel: z.string(),
+  url: z.string(),
+  /** The secret's last four characters, to tell secrets apart. */
+  secretHint: z.string(),
+  /** The signing secret: only in the answer that created or rotated it. */
+  secret: z.string().optional(),
+});
+export type WebhookResource = z.infer<typeof WebhookResource>;
+
+export const WebhookList = z.object({ webhooks: z.array(WebhookResource) });

@@ -16,6 +16,7 @@ import {
   simulate,
 } from './journeys.js';
 import { openApiDocument } from './openapi-document.js';
+import { listWebhooks, putWebhook } from './webhooks.js';
 
 type Answer = (event: APIGatewayProxyEventV2, key: AuthenticatedKey, now: Date) => Promise<HttpResult>;
 
@@ -45,6 +46,8 @@ const ROUTES: Record<string, { scope: ApiKeyScope; answer: Answer }> = {
     scope: 'config:read',
     answer: (event, key) => simulate(event, key),
   },
+  'GET /v1/webhooks': { scope: 'config:read', answer: (_event, key) => listWebhooks(key) },
+  'PUT /v1/webhooks/{channel}': { scope: 'admin', answer: (event, key) => putWebhook(event, key) },
 };
 
 /** The config routes, for lambdas/http/routes.ts and the OpenAPI test. */

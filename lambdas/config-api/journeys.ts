@@ -10,7 +10,6 @@ import {
 } from '../../schemas/config-api.js';
 import type { Journey } from '../../schemas/journey.js';
 import type { AuthenticatedKey } from '../adapters/api-key-store.js';
-import { loadTenant } from '../adapters/config-store.js';
 import { env } from '../adapters/env.js';
 import {
   getJourneyResource,
@@ -21,6 +20,7 @@ import {
   listJourneyVersions,
   writeJourneyChange,
 } from '../adapters/journey-config-store.js';
+import { getTenantWithRevision } from '../adapters/tenant-config-store.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import { parseWith, readJsonBody } from '../http/request.js';
 import { type HttpResult, jsonResponse } from '../http/responses.js';
@@ -151,7 +151,8 @@ export async function saveDraft(
 
 /** The tenant's context for validation: which channels can deliver, the shortest wait allowed. */
 async function validationContextFor(tenantId: string) {
-  const tenant = await loadTenant(tenantId);
+  // Read fresh, not from the warm cache: a webhook configured a moment ago counts.
+  const tenant = (await getTenantWithRevision(tenantId))?.tenant;
   return {
     configuredChannels: new Set(tenant?.webhook === undefined ? [] : ['webhook']),
     minWaitSeconds: env().MIN_WAIT_SECONDS,

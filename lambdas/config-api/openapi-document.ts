@@ -9,8 +9,11 @@ import {
   JourneyList,
   JourneyResource,
   JourneyResourceWithVersions,
+  PutWebhookRequest,
   SimulateRequest,
   SimulateResponse,
+  WebhookList,
+  WebhookResource,
 } from '../../schemas/config-api.js';
 import { CustomerProfileResponse } from '../../schemas/customer-api.js';
 import { FullJourney } from '../../schemas/journey.js';
@@ -156,6 +159,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     scope: 'config:read',
     request: SimulateRequest,
     response: SimulateResponse,
+  },
+  'GET /v1/webhooks': {
+    summary: 'Configured delivery channels (secrets hinted, never shown)',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:read',
+    response: WebhookList,
+  },
+  'PUT /v1/webhooks/{channel}': {
+    summary: 'Set where a channel delivers; a new or rotated signing secret is shown once',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'admin',
+    request: PutWebhookRequest,
+    response: WebhookResource,
+    conditional: true,
   },
 };
 

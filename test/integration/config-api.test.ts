@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/adapters/api-key-store.js';
 import { dynamo } from '../../lambdas/adapters/aws-clients.js';
-import { loadPublishedJourneys } from '../../lambdas/adapters/config-store.js';
+import { loadPublishedJourneys, loadTenant } from '../../lambdas/adapters/config-store.js';
 import { handler as configApi } from '../../lambdas/config-api/handler.js';
 import type { ApiKeyScope } from '../../schemas/api-key.js';
 import { pointAdaptersAt } from './support/adapters.js';
@@ -273,5 +273,91 @@ describe('POST /v1/journeys/{journeyId}/simulate', () => {
       goal: { reached: true, at: '2026-11-01T15:00:00Z' },
     });
     expect(await scanAll()).toBe(before);
+  });
+});
+
+describe('webhooks per channel', () => {
+  it('needs a webhook before an action on its channel can be published; sets it, rotates its secret once shown', async () => {
+    await seedTenant({ tenantId: 'initech' });
+    const admin = await keyWith('initech', ['admin']);
+    const path = { journeyId: 'hello' };
+    await call('PUT /v1/journeys/{journeyId}', admin, { path, body: draft });
+    const refused = await call('POST /v1/journeys/{journeyId}/publish', admin, { path, ifMatch: '"1"' });
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ code: 'channel_not_configured', path: 'steps.remind.action.channel' }),
+    ]);
+
+    const channel = { channel: 'webhook' };
+    const created = await call('PUT /v1/webhooks/{channel}', admin, {
+      path: channel,
+      body: { url: 'https://hooks.initech.example/ecoute' },
+    });
+    expect(created.status).toBe(201);
+    const firstSecret = String(created.body.secret);
+    expect(firstSecret).toHaveLength(64);
+    expect((await loadTenant('initech'))?.webhook).toEqual({
+      url: 'https://hooks.initech.example/ecoute',
+      secret: firstSecret,
+    });
+    expect(
+      (await call('POST /v1/journeys/{journeyId}/publish', admin, { path, ifMatch: '"1"' })).status,
+    ).toBe(200);
+
+    const listed = await call('GET /v1/webhooks', admin);
+    expect(listed.body.webhooks).toEqual([
+      { channel: 'webhook', url: 'https://hooks.initech.example/ecoute', secretHint: firstSecret.slice(-4) },
+    ]);
+    const moved = { url: 'https://hooks2.initech.example/ecoute' };
+    expect((await call('PUT /v1/webhooks/{channel}', admin, { path: channel, body: moved })).status).toBe(
+      428,
+    );
+    const kept = await call('PUT /v1/webhooks/{channel}', admin, {
+      path: channel,
+      body: moved,
+      ifMatch: listed.etag,
+    });
+    expect(kept.status).toBe(200);
+    expect(kept.body.secret).toBeUndefined();
+    expect(
+      (await call('PUT /v1/webhooks/{channel}', admin, { path: channel, body: moved, ifMatch: listed.etag }))
+        .status,
+    ).toBe(412);
+    const rotated = await call('PUT /v1/webhooks/{channel}', admin, {
+      path: channel,
+      body: { ...moved, rotateSecret: true },
+      ifMatch: kept.etag,
+    });
+    expect(rotated.body.secret).not.toBe(firstSecret);
+    expect((await loadTenant('initech'))?.webhook?.secret).toBe(rotated.body.secret);
+    expect(
+      (await call('PUT /v1/webhooks/{channel}', admin, { path: { channel: 'sms' }, body: moved })).status,
+    ).toBe(404);
+    const reader = await keyWith('initech', ['config:read', 'config:write']);
+    expect((await call('PUT /v1/webhooks/{channel}', reader, { path: channel, body: moved })).status).toBe(
+      403,
+    );
+  });
+});
+
+describe('bad input', () => {
+  it('answers 413 to a draft over 64 KB and 400 with the path to a malformed one, writing nothing', async () => {
+    const path = { journeyId: 'too-big' };
+    const huge = { ...draft, notes: 'x'.repeat(70_000) };
+    expect(await call('PUT /v1/journeys/{journeyId}', acmeAdmin, { path, body: huge })).toMatchObject({
+      status: 413,
+      body: { code: 'payload_too_large' },
+    });
+    expect(
+      (await call('PUT /v1/journeys/{journeyId}', acmeAdmin, { path, body: '{"name":' })).body.code,
+    ).toBe('malformed_json');
+    const mismatched = await call('PUT /v1/journeys/{journeyId}', acmeAdmin, {
+      path,
+      body: { ...draft, id: 'other' },
+    });
+    expect(mismatched).toMatchObject({ status: 400, body: { path: 'id' } });
+    expect((await call('GET /v1/journeys/{journeyId}', acmeAdmin, { path })).status).toBe(404);
+    expect(
+      (await call('GET /v1/journeys/{journeyId}', acmeAdmin, { path: { journeyId: 'Not A Slug' } })).status,
+    ).toBe(400);
   });
 });
