@@ -148,3 +148,23 @@ export const WebhookResource = z.object({
 export type WebhookResource = z.infer<typeof WebhookResource>;
 
 export const WebhookList = z.object({ webhooks: z.array(WebhookResource) });
+
+/**
+ * An entry of the tenant's action catalog: the actions journeys may fire. Once a tenant has a
+ * catalog, publishing refuses an action id that is not in it (`unknown_action`).
+ */
+export const ActionDefinitionInput = z.strictObject({
+  name: z.string().min(1).max(200),
+  description: z.string().max(2_000).optional(),
+  channel: z.enum(['webhook']).default('webhook'),
+});
+
+export const ActionDefinition = ActionDefinitionInput.extend({
+  id: Slug,
+  revision: z.number().int().min(1),
+  updatedAt: IsoDateTime,
+  updatedBy: z.string(),
+});
+export type ActionDefinition = z.infer<typeof ActionDefinition>;
+
+export const ActionCatalog = z.object({ actions: z.array(ActionDefinition) });

@@ -5,6 +5,7 @@ import { NotFoundError } from '../core/errors.js';
 import { httpHandler } from '../http/http-handler.js';
 import { authenticateApiKey } from '../http/request.js';
 import { type HttpResult, jsonResponse } from '../http/responses.js';
+import { listActions, putAction } from './action-catalog.js';
 import { createKey, listKeys, revokeKey } from './api-keys.js';
 import {
   changeStatus,
@@ -46,6 +47,8 @@ const ROUTES: Record<string, { scope: ApiKeyScope; answer: Answer }> = {
     scope: 'config:read',
     answer: (event, key) => simulate(event, key),
   },
+  'GET /v1/actions': { scope: 'config:read', answer: (_event, key) => listActions(key) },
+  'PUT /v1/actions/{actionId}': { scope: 'config:write', answer: putAction },
   'GET /v1/webhooks': { scope: 'config:read', answer: (_event, key) => listWebhooks(key) },
   'PUT /v1/webhooks/{channel}': { scope: 'admin', answer: (event, key) => putWebhook(event, key) },
 };

@@ -9,6 +9,7 @@ import {
   SimulateRequest,
 } from '../../schemas/config-api.js';
 import type { Journey } from '../../schemas/journey.js';
+import { listActionDefinitions } from '../adapters/action-catalog-store.js';
 import type { AuthenticatedKey } from '../adapters/api-key-store.js';
 import { env } from '../adapters/env.js';
 import {
@@ -152,8 +153,13 @@ export async function saveDraft(
 /** The tenant's context for validation: which channels can deliver, the shortest wait allowed. */
 async function validationContextFor(tenantId: string) {
   // Read fresh, not from the warm cache: a webhook configured a moment ago counts.
-  const tenant = (await getTenantWithRevision(tenantId))?.tenant;
+  const [found, actions] = await Promise.all([
+    getTenantWithRevision(tenantId),
+    listActionDefinitions(tenantId),
+  ]);
+  const tenant = found?.tenant;
   return {
+    actionCatalog: new Set(actions.map((action) => action.id)),
     configuredChannels: new Set(tenant?.webhook === undefined ? [] : ['webhook']),
     minWaitSeconds: env().MIN_WAIT_SECONDS,
   };

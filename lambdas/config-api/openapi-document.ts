@@ -4,6 +4,9 @@ import { ApiError } from '../../schemas/api-error.js';
 import { ApiKeyList, ApiKeySummary, CreateApiKeyRequest, CreatedApiKey } from '../../schemas/api-key.js';
 import { Condition } from '../../schemas/condition.js';
 import {
+  ActionCatalog,
+  ActionDefinition,
+  ActionDefinitionInput,
   AuditList,
   JourneyDraft,
   JourneyList,
@@ -159,6 +162,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     scope: 'config:read',
     request: SimulateRequest,
     response: SimulateResponse,
+  },
+  'GET /v1/actions': {
+    summary: 'The action catalog: the actions journeys may fire',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:read',
+    response: ActionCatalog,
+  },
+  'PUT /v1/actions/{actionId}': {
+    summary: 'Add an action to the catalog (201) or change it (If-Match)',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'config:write',
+    request: ActionDefinitionInput,
+    response: ActionDefinition,
+    conditional: true,
   },
   'GET /v1/webhooks': {
     summary: 'Configured delivery channels (secrets hinted, never shown)',

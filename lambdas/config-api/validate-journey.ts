@@ -7,6 +7,8 @@ import { schemaProblems } from './schema-problems.js';
 export interface ValidationContext {
   /** Channels with a delivery configured (the tenant's webhook is the `webhook` channel). */
   configuredChannels: ReadonlySet<string>;
+  /** The tenant's action catalog; undefined or empty: no catalog yet, any action id goes. */
+  actionCatalog?: ReadonlySet<string>;
   /** Shortest wait or timeout allowed: 60 s in production (see README, Config API). */
   minWaitSeconds: number;
 }
@@ -197,6 +199,18 @@ function stepProblems(journey: Journey, context: ValidationContext): FieldProble
     }
     if (step.type === 'waitForEvent' && durationSeconds(step.timeout) < minimum)
       tooShort(`${at}.timeout`, `The timeout of "${stepId}"`, step.timeout);
+    const catalog = context.actionCatalog;
+    if (step.type === 'action' && catalog !== undefined && catalog.size > 0 && !catalog.has(step.action.id))
+      problems.push({
+        code: 'unknown_action',
+        path: `${at}.action.id`,
+        message: `Action "${step.action.id}" is not in the action catalog: add it there first, or pick one of ${[
+          ...catalog,
+        ]
+          .slice(0, 10)
+          .map((id) => `"${id}"`)
+          .join(', ')}.`,
+      });
     if (step.type === 'action' && !context.configuredChannels.has(step.action.channel))
       problems.push({
         code: 'channel_not_configured',

@@ -53,6 +53,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/journeys/{journeyId}', fn: 'config-api' },
   { method: 'PUT', path: '/v1/journeys/{journeyId}', fn: 'config-api' },
   { method: 'GET', path: '/v1/journeys/{journeyId}/audit', fn: 'config-api' },
+  { method: 'GET', path: '/v1/actions', fn: 'config-api' },
+  { method: 'PUT', path: '/v1/actions/{actionId}', fn: 'config-api' },
   { method: 'GET', path: '/v1/webhooks', fn: 'config-api' },
   { method: 'PUT', path: '/v1/webhooks/{channel}', fn: 'config-api' },
   ...(['publish', 'pause', 'resume', 'archive', 'simulate'] as const).map((verb) => ({

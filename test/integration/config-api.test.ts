@@ -339,6 +339,48 @@ describe('webhooks per channel', () => {
   });
 });
 
+describe('the action catalog', () => {
+  it('once a tenant has one, publishing refuses an action that is not in it', async () => {
+    await seedTenant({ tenantId: 'umbrella', webhook });
+    const admin = await keyWith('umbrella', ['admin']);
+    const created = await call('PUT /v1/actions/{actionId}', admin, {
+      path: { actionId: 'send-coupon' },
+      body: { name: 'Send a coupon' },
+    });
+    expect(created).toMatchObject({
+      status: 201,
+      etag: '"1"',
+      body: { id: 'send-coupon', channel: 'webhook' },
+    });
+    const edit = { name: 'Send a 10% coupon' };
+    expect(
+      (await call('PUT /v1/actions/{actionId}', admin, { path: { actionId: 'send-coupon' }, body: edit }))
+        .status,
+    ).toBe(428);
+    expect(
+      (
+        await call('PUT /v1/actions/{actionId}', admin, {
+          path: { actionId: 'send-coupon' },
+          body: edit,
+          ifMatch: '"1"',
+        })
+      ).etag,
+    ).toBe('"2"');
+    expect((await call('GET /v1/actions', admin)).body.actions).toEqual([
+      expect.objectContaining({ id: 'send-coupon', name: 'Send a 10% coupon', revision: 2 }),
+    ]);
+
+    const path = { journeyId: 'uses-catalog' };
+    await call('PUT /v1/journeys/{journeyId}', admin, { path, body: draft });
+    const refused = await call('POST /v1/journeys/{journeyId}/publish', admin, { path, ifMatch: '"1"' });
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ code: 'unknown_action', path: 'steps.remind.action.id' }),
+    ]);
+    // Another tenant's catalog is its own: acme has none, so any action id goes there.
+    expect((await call('GET /v1/actions', acmeAdmin)).body.actions).toEqual([]);
+  });
+});
+
 describe('bad input', () => {
   it('answers 413 to a draft over 64 KB and 400 with the path to a malformed one, writing nothing', async () => {
     const path = { journeyId: 'too-big' };

@@ -206,6 +206,22 @@ describe('validateJourney', () => {
   });
 });
 
+describe('validateJourney, action catalog', () => {
+  it('refuses an action id not in the catalog, once the tenant has one', () => {
+    const catalog = { ...context, actionCatalog: new Set(['send-coupon']) };
+    expect(errorsOf(valid, catalog)).toEqual([
+      {
+        code: 'unknown_action',
+        path: 'steps.remind.action.id',
+        message:
+          'Action "send-reminder" is not in the action catalog: add it there first, or pick one of "send-coupon".',
+      },
+    ]);
+    expect(errorsOf(valid, { ...context, actionCatalog: new Set() })).toEqual([]);
+    expect(errorsOf(valid, { ...context, actionCatalog: new Set(['send-reminder']) })).toEqual([]);
+  });
+});
+
 describe('validateJourney, storage', () => {
   it('refuses a number DynamoDB cannot store, at its path', () => {
     const draft = {
