@@ -6,8 +6,19 @@ import type { SegmentCall } from '../../schemas/segment-call.js';
 import type { CallRecord, StreamRecord } from '../../schemas/stream-record.js';
 import type { Timer } from '../../schemas/timer.js';
 import { applyRecordsToCustomer, compileJourneys } from '../core/engine.js';
+import type { JourneyMetric } from '../core/journey-runtime.js';
 
 const DAY_MS = 86_400_000;
+
+/** Milestones the engine counts but does not always explain, in words for the path. */
+const MILESTONE_WORDS: Partial<Record<JourneyMetric['name'], string>> = {
+  waiting: 'waits here',
+  resumed: 'resumes',
+  action: 'fires its action',
+  exited: 'exits the journey',
+  completed: 'reaches the end of the journey',
+  goal: 'reaches the goal',
+};
 /** A journey that keeps setting timers (a wait in a loop) stops being simulated here. */
 export const MAX_SIMULATED_TIMERS = 1_000;
 
@@ -70,6 +81,13 @@ export function simulateJourney(
         ...(action.variant === undefined ? {} : { variant: action.variant }),
       });
     for (const metric of outcome.metrics) {
+      const words = MILESTONE_WORDS[metric.name];
+      if (words !== undefined)
+        result.path.push({
+          at,
+          ...(metric.stepId === undefined ? {} : { stepId: metric.stepId }),
+          what: words,
+        });
       if (metric.name === 'suppressed')
         result.suppressed.push({
           at,

@@ -40,7 +40,12 @@ describe('simulateJourney', () => {
     expect(result.actions).toEqual([
       expect.objectContaining({ action: 'nudge', at: '2026-11-02T10:00:00.000Z' }),
     ]);
-    expect(result.path.length).toBeGreaterThan(1);
+    expect(result.path.map((entry) => [entry.at.slice(0, 16), entry.stepId, entry.what])).toEqual(
+      expect.arrayContaining([
+        ['2026-11-01T10:00', 'waiting', 'waits here'],
+        ['2026-11-02T10:00', 'nudge', 'fires its action'],
+      ]),
+    );
     expect(result.goal).toEqual({ reached: false });
   });
 
