@@ -168,3 +168,37 @@ export const ActionDefinition = ActionDefinitionInput.extend({
 export type ActionDefinition = z.infer<typeof ActionDefinition>;
 
 export const ActionCatalog = z.object({ actions: z.array(ActionDefinition) });
+
+const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like 21:00');
+
+/**
+ * Tenant settings, stored and validated for the engine features that will read them
+ * (arbitration, quiet hours, consent, retention). Nothing enforces them yet.
+ */
+export const TenantSettings = z.strictObject({
+  /** Weights of arbitration between journeys that want to act at once, by journey id. */
+  arbitrationWeights: z.record(Slug, z.number().min(0).max(1)).default({}),
+  /** No action is sent inside these local hours. */
+  quietHours: z.strictObject({ start: TimeOfDay, end: TimeOfDay }).optional(),
+  /** Consent assumed for a purpose when a customer has said nothing, by purpose. */
+  consentDefaults: z.record(Slug, z.boolean()).default({}),
+  /** Days customer data is kept after its last event. */
+  retentionDays: z.number().int().min(30).max(3_650).default(395),
+});
+export type TenantSettings = z.infer<typeof TenantSettings>;
+
+/** Global frequency caps: at most `max` actions (of a channel, or all) per customer per `per`. */
+export const GlobalCaps = z.strictObject({
+  caps: z
+    .array(
+      z.strictObject({
+        id: Slug,
+        channel: z.enum(['webhook', 'all']).default('all'),
+        max: z.number().int().min(1).max(1_000),
+        per: z.string().regex(/^\d{1,6}[smhdw]$/, 'a duration like 1d or 1w'),
+      }),
+    )
+    .max(20)
+    .refine((caps) => new Set(caps.map((cap) => cap.id)).size === caps.length, 'cap ids must be unique'),
+});
+export type GlobalCaps = z.infer<typeof GlobalCaps>;

@@ -7,6 +7,7 @@ import { authenticateApiKey } from '../http/request.js';
 import { type HttpResult, jsonResponse } from '../http/responses.js';
 import { listActions, putAction } from './action-catalog.js';
 import { createKey, listKeys, revokeKey } from './api-keys.js';
+import { getDocument, putDocument } from './config-documents.js';
 import {
   changeStatus,
   getJourney,
@@ -49,6 +50,16 @@ const ROUTES: Record<string, { scope: ApiKeyScope; answer: Answer }> = {
   },
   'GET /v1/actions': { scope: 'config:read', answer: (_event, key) => listActions(key) },
   'PUT /v1/actions/{actionId}': { scope: 'config:write', answer: putAction },
+  'GET /v1/settings': { scope: 'config:read', answer: (_event, key) => getDocument('settings', key) },
+  'PUT /v1/settings': {
+    scope: 'admin',
+    answer: (event, key, now) => putDocument('settings', event, key, now),
+  },
+  'GET /v1/caps': { scope: 'config:read', answer: (_event, key) => getDocument('caps', key) },
+  'PUT /v1/caps': {
+    scope: 'config:write',
+    answer: (event, key, now) => putDocument('caps', event, key, now),
+  },
   'GET /v1/webhooks': { scope: 'config:read', answer: (_event, key) => listWebhooks(key) },
   'PUT /v1/webhooks/{channel}': { scope: 'admin', answer: (event, key) => putWebhook(event, key) },
 };

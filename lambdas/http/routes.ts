@@ -55,6 +55,10 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/journeys/{journeyId}/audit', fn: 'config-api' },
   { method: 'GET', path: '/v1/actions', fn: 'config-api' },
   { method: 'PUT', path: '/v1/actions/{actionId}', fn: 'config-api' },
+  { method: 'GET', path: '/v1/settings', fn: 'config-api' },
+  { method: 'PUT', path: '/v1/settings', fn: 'config-api' },
+  { method: 'GET', path: '/v1/caps', fn: 'config-api' },
+  { method: 'PUT', path: '/v1/caps', fn: 'config-api' },
   { method: 'GET', path: '/v1/webhooks', fn: 'config-api' },
   { method: 'PUT', path: '/v1/webhooks/{channel}', fn: 'config-api' },
   ...(['publish', 'pause', 'resume', 'archive', 'simulate'] as const).map((verb) => ({

@@ -381,6 +381,36 @@ describe('the action catalog', () => {
   });
 });
 
+describe('tenant settings and global caps', () => {
+  it('validates, versions (ETag/If-Match) and keeps them per tenant', async () => {
+    const defaults = await call('GET /v1/settings', acmeAdmin);
+    expect(defaults).toMatchObject({ status: 200, etag: '"0"', body: { retentionDays: 395 } });
+    const settings = {
+      quietHours: { start: '21:00', end: '08:00' },
+      consentDefaults: { email: false },
+      retentionDays: 90,
+    };
+    const bad = await call('PUT /v1/settings', acmeAdmin, { body: { ...settings, retentionDays: 5 } });
+    expect(bad).toMatchObject({ status: 400, body: { path: 'retentionDays' } });
+    const saved = await call('PUT /v1/settings', acmeAdmin, { body: settings });
+    expect(saved).toMatchObject({ status: 201, etag: '"1"', body: { retentionDays: 90 } });
+    expect((await call('PUT /v1/settings', acmeAdmin, { body: settings })).status).toBe(428);
+    expect((await call('PUT /v1/settings', acmeAdmin, { body: settings, ifMatch: '"0"' })).status).toBe(412);
+    expect((await call('GET /v1/settings', globexAdmin)).body.retentionDays).toBe(395);
+
+    const caps = { caps: [{ id: 'daily', max: 3, per: '1d' }] };
+    expect((await call('PUT /v1/caps', acmeAdmin, { body: caps })).etag).toBe('"1"');
+    const duplicate = await call('PUT /v1/caps', acmeAdmin, {
+      body: { caps: [caps.caps[0], caps.caps[0]] },
+      ifMatch: '"1"',
+    });
+    expect(duplicate.status).toBe(400);
+    expect((await call('GET /v1/caps', acmeAdmin)).body).toEqual({
+      caps: [{ id: 'daily', channel: 'all', max: 3, per: '1d' }],
+    });
+  });
+});
+
 describe('bad input', () => {
   it('answers 413 to a draft over 64 KB and 400 with the path to a malformed one, writing nothing', async () => {
     const path = { journeyId: 'too-big' };
