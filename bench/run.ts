@@ -13,6 +13,10 @@
  * 6. Ingest alone (bench/ingest.ts): in-process events/s and CPU µs per event at batch 100, bytes
  *    written to Kinesis per event, and requests/s with p50/p99 latency through the local HTTP
  *    server (autocannon).
+ * 7. The journey engine (bench/engine.ts), bundled as Lambda runs it: events/s on one core with 100
+ *    multi-step journeys of ~10 conditions each and state carried over 10,000 customers; the same
+ *    conditions in json-rules-engine side by side; DynamoDB units per event at batch 100 with
+ *    Zipf-skewed customers; state sizes of a typical and a heavy customer.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -21,6 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
+import { benchEngine } from './engine.js';
 import { benchIngest } from './ingest.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -308,6 +313,7 @@ async function timerSweep() {
 
 await bundleSizes();
 await engineThroughput();
+await benchEngine(report);
 await timerSweep();
 await coldStart();
 await throughLocalStack();

@@ -1,0 +1,1074 @@
+/**
+ * The journey engine's figures (issue 4), in-process and deterministic (a seeded generator, no
+ * clock in the engine): called by `bench/run.ts`, or alone with `npx tsx bench/engine.ts`.
+ *
+ * a. Engine events/s on one core: 100 published journeys of ~10 conditions each (comparisons,
+ *    `in`, nested all/any/not, one behavioural count), multi-step (actions, waits, waitForEvent,
+ *    branch, exits, goals), events spread over 10,000 customers whose state is carried from one
+ *    event to the next, timer records fired by a simulated sweeper as they come due.
+ * b. The same entry conditions evaluated by `json-rules-engine`, side by side with the compiled
+ *    closures on the same (state, event) pairs: the ratio, and a check that both agree.
+ * c. DynamoDB read and write units per event at batch size 100 with Zipf-skewed customers, from
+ *    the processor's grouping (one strongly consistent read and one write per distinct customer
+ *    per batch; a transaction, at twice the units, when actions or timers are written) and item
+ *    sizes computed by AWS's rules.
+ * d. State size of a typical customer (a few journeys, 1,000 events over 90 days) and of a heavy
+ *    one (10,000 events), with what each part of the state weighs.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { Engine, type NestedCondition, type RuleProperties, type TopLevelCondition } from 'json-rules-engine';
+import type { EvaluationContext } from '../lambdas/core/conditions.js';
+import { CounterRegistry, countWithin } from '../lambdas/core/counters.js';
+import type { ActionIntent, PublishedJourneys, SequencedRecord } from '../lambdas/core/engine.js';
+import * as sourceEngine from '../lambdas/core/engine.js';
+import type { Comparison, Condition } from '../schemas/condition.js';
+import type { CustomerState } from '../schemas/customer-state.js';
+import { durationSeconds } from '../schemas/duration.js';
+import { Journey } from '../schemas/journey.js';
+import type { StreamRecord } from '../schemas/stream-record.js';
+import type { Timer } from '../schemas/timer.js';
+
+type Report = (measure: string, value: string) => void;
+
+/**
+ * The engine as Lambda runs it: bundled and minified by esbuild. Run through tsx instead, every
+ * closure goes through esbuild's `__name` helper (tsx keeps names), which costs a third of the time.
+ */
+let engine: typeof sourceEngine = sourceEngine;
+
+async function bundledEngine(): Promise<typeof sourceEngine> {
+  const outfile = path.join(mkdtempSync(path.join(tmpdir(), 'ecoute-engine-')), 'engine.mjs');
+  await build({
+    entryPoints: ['lambdas/core/engine.ts'],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outfile,
+    logLevel: 'warning',
+  });
+  return (await import(pathToFileURL(outfile).href)) as typeof sourceEngine;
+}
+
+const TENANT = 'bench';
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-01-05T00:00:00.000Z');
+
+// ---------------------------------------------------------------------------------------------
+// A seeded world
+// ---------------------------------------------------------------------------------------------
+
+/** mulberry32: a small seeded generator, so every run measures the same workload. */
+function seeded(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  const sample = <T>(items: readonly T[], n: number): T[] => {
+    const pool = [...items];
+    const chosen: T[] = [];
+    while (chosen.length < n && pool.length > 0)
+      chosen.push(...pool.splice(Math.floor(next() * pool.length), 1));
+    return chosen;
+  };
+  const uuid = () => {
+    const hex = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16)).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+  };
+  return { next, int, pick, sample, uuid };
+}
+type Random = ReturnType<typeof seeded>;
+
+/** Zipf over ranks 1…n with exponent s, by inverse transform on the cumulative weights. */
+function zipf(random: Random, n: number, s: number) {
+  const cumulative = new Float64Array(n);
+  let total = 0;
+  for (let rank = 1; rank <= n; rank += 1) {
+    total += 1 / rank ** s;
+    cumulative[rank - 1] = total;
+  }
+  return () => {
+    const target = random.next() * total;
+    let low = 0;
+    let high = n - 1;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((cumulative[mid] as number) < target) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  };
+}
+
+const EVENTS = [
+  'Product Viewed',
+  'Product Added',
+  'Cart Viewed',
+  'Cart Abandoned',
+  'Checkout Started',
+  'Order Completed',
+  'Products Searched',
+  'Page Viewed',
+  'App Opened',
+  'Store Visited',
+] as const;
+/** What customers do, by weight: browsing most, buying least. */
+const EVENT_MIX: readonly string[] = [
+  ...Array.from({ length: 6 }, () => 'Product Viewed'),
+  ...Array.from({ length: 4 }, () => 'Page Viewed'),
+  'Product Added',
+  'Product Added',
+  'Products Searched',
+  'Products Searched',
+  'Cart Viewed',
+  'Cart Abandoned',
+  'Checkout Started',
+  'Order Completed',
+  'App Opened',
+  'Store Visited',
+];
+const CATEGORIES = ['shoes', 'bags', 'coats', 'hats', 'shirts', 'jeans', 'socks', 'belts'];
+const BRANDS = ['acme', 'zenith', 'nova', 'orbit', 'lumen'];
+const LOCALES = ['fr-FR', 'en-US', 'de-DE', 'en-GB', 'ja-JP'];
+const CHANNELS = ['web', 'mobile', 'store'] as const;
+const TIERS = ['gold', 'silver', 'bronze', 'none', 'none'];
+
+/** ~10 leaves: comparisons, `in`, nested all/any/not, and one behavioural count. */
+function entryCondition(random: Random, index: number): Condition {
+  return {
+    all: [
+      { path: 'properties.category', op: 'in', value: random.sample(CATEGORIES, 3) },
+      { path: 'properties.price', op: 'gte', value: random.int(10, 100) },
+      { path: 'properties.price', op: 'lt', value: 500 },
+      {
+        any: [
+          { path: 'traits.tier', op: 'eq', value: 'gold' },
+          {
+            all: [
+              { path: 'channel', op: 'eq', value: random.pick(CHANNELS) },
+              { path: 'properties.brand', op: 'startsWith', value: random.pick(BRANDS).slice(0, 2) },
+            ],
+          },
+          { path: 'traits.age', op: 'gte', value: 30 + (index % 20) },
+        ],
+      },
+      { not: { path: 'traits.optOut', op: 'eq', value: true } },
+      { path: 'context.locale', op: 'in', value: random.sample(LOCALES, 3) },
+      {
+        count: {
+          event: 'Product Viewed',
+          where: [{ path: 'properties.category', op: 'eq', value: random.pick(CATEGORIES) }],
+          within: '7d',
+        },
+        op: 'gte',
+        value: 1 + (index % 3),
+      },
+    ],
+  };
+}
+
+/** 100 multi-step journeys, 10 per trigger event. */
+function hundredJourneys(): Journey[] {
+  const random = seeded(4);
+  return Array.from({ length: 100 }, (_, index) => {
+    const id = `journey-${index}`;
+    const waitsForOrder = index % 4 === 0;
+    return Journey.parse({
+      id,
+      name: id,
+      status: 'published',
+      priority: index % 7,
+      entry: {
+        kind: 'event',
+        event: EVENTS[index % EVENTS.length],
+        condition: entryCondition(random, index),
+      },
+      reentry: { mode: 'afterCooldown', cooldown: '3d' },
+      start: 'first',
+      steps: {
+        first: { type: 'action', action: { id: `${id}-first`, payload: { template: id } }, next: 'pause' },
+        pause: waitsForOrder
+          ? {
+              type: 'waitForEvent',
+              event: 'Order Completed',
+              timeout: '2d',
+              next: 'thanks',
+              onTimeout: 'who',
+            }
+          : { type: 'wait', duration: '1d', quietHours: { start: '21:00', end: '08:00' }, next: 'who' },
+        who: {
+          type: 'branch',
+          branches: [{ condition: { path: 'traits.tier', op: 'eq', value: 'gold' }, next: 'vip' }],
+          else: 'done',
+        },
+        vip: { type: 'action', action: { id: `${id}-vip` } },
+        thanks: { type: 'action', action: { id: `${id}-thanks` } },
+        done: { type: 'exit' },
+      },
+      exitWhen: [
+        { event: 'Order Completed', condition: { path: 'properties.price', op: 'gte', value: 200 } },
+      ],
+      goal: { event: 'Order Completed', within: '7d' },
+    });
+  });
+}
+
+/** A tenant with a few journeys: the demo's simple one, an abandoned cart, a welcome series. */
+function fewJourneys(): Journey[] {
+  return [
+    {
+      id: 'shoes-try-in-store',
+      name: 'Viewed shoes online: try them in store',
+      status: 'published',
+      trigger: {
+        event: 'Product Viewed',
+        conditions: [{ path: 'properties.category', op: 'eq', value: 'shoes' }],
+      },
+      action: { id: 'reserve-in-store' },
+      reentry: 'always',
+    },
+    {
+      id: 'abandoned-cart',
+      name: 'Abandoned cart',
+      status: 'published',
+      entry: {
+        kind: 'event',
+        event: 'Cart Abandoned',
+        condition: { path: 'properties.price', op: 'gte', value: 50 },
+      },
+      reentry: { mode: 'afterCooldown', cooldown: '7d' },
+      start: 'wait',
+      steps: {
+        wait: { type: 'wait', duration: '1h', quietHours: { start: '21:00', end: '08:00' }, next: 'email' },
+        email: { type: 'action', action: { id: 'cart-email' }, next: 'bought' },
+        bought: {
+          type: 'waitForEvent',
+          event: 'Order Completed',
+          timeout: '2d',
+          next: 'thanks',
+          onTimeout: 'vip',
+        },
+        vip: {
+          type: 'branch',
+          branches: [
+            {
+              condition: {
+                count: {
+                  event: 'Product Viewed',
+                  where: [{ path: 'properties.category', op: 'eq', value: 'shoes' }],
+                  within: '30d',
+                },
+                op: 'gte',
+                value: 3,
+              },
+              next: 'call',
+            },
+          ],
+        },
+        call: { type: 'action', action: { id: 'call-centre-callback' } },
+        thanks: { type: 'action', action: { id: 'thank-you' } },
+      },
+      exitWhen: [{ event: 'Unsubscribed' }],
+      goal: { event: 'Order Completed', within: '7d' },
+    },
+    {
+      id: 'lapsed',
+      name: 'No purchase in 30 days',
+      status: 'published',
+      entry: {
+        kind: 'event',
+        event: 'App Opened',
+        condition: { count: { event: 'Order Completed', within: '30d' }, op: 'eq', value: 0 },
+      },
+      reentry: { mode: 'afterCooldown', cooldown: '14d' },
+      start: 'nudge',
+      steps: { nudge: { type: 'action', action: { id: 'come-back' } } },
+    },
+    {
+      id: 'welcome',
+      name: 'Welcome series',
+      status: 'published',
+      entry: { kind: 'event', event: 'Signed Up' },
+      reentry: { mode: 'never' },
+      start: 'hello',
+      steps: {
+        hello: { type: 'action', action: { id: 'welcome-1' }, next: 'morning' },
+        morning: { type: 'wait', duration: '1d', untilTimeOfDay: '09:00', next: 'tips' },
+        tips: { type: 'action', action: { id: 'welcome-2' } },
+      },
+    },
+  ].map((journey) => Journey.parse(journey));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records, a sweeper and a customer store in memory
+// ---------------------------------------------------------------------------------------------
+
+function trackRecord(
+  random: Random,
+  customerId: string,
+  at: number,
+  event: string = random.pick(EVENT_MIX),
+): StreamRecord {
+  const when = new Date(at).toISOString();
+  return {
+    kind: 'call',
+    tenantId: TENANT,
+    customerId,
+    receivedAt: when,
+    call: {
+      type: 'track',
+      userId: customerId,
+      event,
+      properties: {
+        category: random.pick(CATEGORIES),
+        brand: random.pick(BRANDS),
+        price: random.int(0, 300),
+        sku: `SKU-${random.int(1_000, 9_999)}`,
+      },
+      // Segment's libraries send a UUID v4.
+      messageId: random.uuid(),
+      timestamp: when,
+      receivedAt: when,
+      channel: random.pick(CHANNELS),
+      context: { locale: random.pick(LOCALES) },
+    },
+  };
+}
+
+function identifyRecord(random: Random, customerId: string, at: number): StreamRecord {
+  const when = new Date(at).toISOString();
+  return {
+    kind: 'call',
+    tenantId: TENANT,
+    customerId,
+    receivedAt: when,
+    call: {
+      type: 'identify',
+      userId: customerId,
+      traits: {
+        tier: random.pick(TIERS),
+        age: random.int(18, 80),
+        optOut: random.next() < 0.1,
+        timezone: random.pick(['Europe/Paris', 'America/New_York', 'Asia/Tokyo']),
+        email: `${customerId}@example.com`,
+      },
+      messageId: random.uuid(),
+      timestamp: when,
+      receivedAt: when,
+      channel: 'server',
+      context: {},
+    },
+  };
+}
+
+/** Pending timers by due time: what the sweeper's due-time index gives back. */
+class TimerHeap {
+  private readonly items: Timer[] = [];
+  private readonly cancelled = new Set<string>();
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(timer: Timer): void {
+    this.items.push(timer);
+    let i = this.items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((this.items[parent] as Timer).dueAt <= (this.items[i] as Timer).dueAt) break;
+      [this.items[parent], this.items[i]] = [this.items[i] as Timer, this.items[parent] as Timer];
+      i = parent;
+    }
+  }
+
+  cancel(timerId: string): void {
+    this.cancelled.add(timerId);
+  }
+
+  /** The next timer due at or before `at`, skipping cancelled ones (deleted items). */
+  popDue(at: string): Timer | undefined {
+    for (;;) {
+      const top = this.items[0];
+      if (top === undefined || top.dueAt > at) return undefined;
+      const last = this.items.pop() as Timer;
+      if (this.items.length > 0) {
+        this.items[0] = last;
+        let i = 0;
+        for (;;) {
+          const left = 2 * i + 1;
+          const right = left + 1;
+          let smallest = i;
+          if (
+            left < this.items.length &&
+            (this.items[left] as Timer).dueAt < (this.items[smallest] as Timer).dueAt
+          )
+            smallest = left;
+          if (
+            right < this.items.length &&
+            (this.items[right] as Timer).dueAt < (this.items[smallest] as Timer).dueAt
+          )
+            smallest = right;
+          if (smallest === i) break;
+          [this.items[smallest], this.items[i]] = [this.items[i] as Timer, this.items[smallest] as Timer];
+          i = smallest;
+        }
+      }
+      if (this.cancelled.delete(top.timerId)) continue;
+      return top;
+    }
+  }
+}
+
+function timerRecordOf(timer: Timer, at: string): StreamRecord {
+  return {
+    kind: 'timer',
+    tenantId: timer.tenantId,
+    customerId: timer.customerId,
+    receivedAt: at,
+    timerId: timer.timerId,
+    instanceId: timer.instanceId,
+    dueAt: timer.dueAt,
+  };
+}
+
+let sequence = 10n ** 20n;
+const sequenced = (record: StreamRecord): SequencedRecord => {
+  sequence += 1n;
+  return { sequenceNumber: sequence.toString(), record };
+};
+
+// ---------------------------------------------------------------------------------------------
+// DynamoDB item sizes, by the rules of
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html
+// ---------------------------------------------------------------------------------------------
+
+const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/** Numbers: 1 byte per two significant digits, plus 1; leading and trailing zeros do not count. */
+function numberSize(value: number): number {
+  const digits = Math.abs(value).toExponential().replace(/e.*$/, '').replace('.', '').replace(/0+$/, '');
+  return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
+}
+
+/** The size of a value as DynamoDB stores it (lib-dynamodb marshalling, undefined removed). */
+function valueSize(value: unknown): number {
+  if (value === null || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return utf8(value);
+  if (typeof value === 'number') return numberSize(value);
+  if (Array.isArray(value)) {
+    // A list: 3 bytes, plus 1 byte per element.
+    return 3 + value.filter((item) => item !== undefined).reduce((sum, item) => sum + 1 + valueSize(item), 0);
+  }
+  if (typeof value === 'object') {
+    // A map: 3 bytes, plus each entry's name, its value and 1 byte per element.
+    return (
+      3 +
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, item]) => item !== undefined)
+        .reduce((sum, [name, item]) => sum + utf8(name) + 1 + valueSize(item), 0)
+    );
+  }
+  throw new TypeError(`no DynamoDB type for ${typeof value}`);
+}
+
+/** An item: the sum of its attribute names and values (top-level attributes carry no per-element byte). */
+export function dynamoItemSize(item: Record<string, unknown>): number {
+  return Object.entries(item)
+    .filter(([, value]) => value !== undefined)
+    .reduce((sum, [name, value]) => sum + utf8(name) + valueSize(value), 0);
+}
+
+const partition = (customerId: string) => `${TENANT}#${customerId}`;
+const hashBucket = (id: string, buckets: number) =>
+  createHash('sha256').update(id).digest().readUInt32BE(0) % buckets;
+
+/** The items the processor writes (lambdas/adapters/customer-store.ts), mirrored for their size. */
+const stateItem = (state: CustomerState) => ({
+  pk: partition(state.customerId),
+  sk: 'STATE',
+  version: state.version,
+  state,
+});
+const actionItem = (intent: ActionIntent) => ({
+  pk: partition(intent.customerId),
+  sk: `ACTION#${intent.actionId}`,
+  action: { ...intent, delivery: { status: 'pending', attempts: 0 } },
+  queue: `retry#${Number.parseInt(intent.actionId.slice(0, 4), 16) % 4}`,
+  queuedAt: new Date(Date.parse(intent.firedAt) + 60_000).toISOString(),
+  expiresAt: Math.floor(Date.parse(intent.firedAt) / 1_000) + 90 * 86_400,
+});
+const timerItem = (timer: Timer) => ({
+  pk: partition(timer.customerId),
+  sk: `TIMER#${timer.timerId}`,
+  timer,
+  timerQueue: `timers#${hashBucket(timer.timerId, 16)}`,
+  dueAt: timer.dueAt,
+  expiresAt: Math.floor(Date.parse(timer.dueAt) / 1_000) + 7 * 86_400,
+});
+
+const KB = 1_024;
+const readUnits = (bytes: number | undefined) => (bytes === undefined ? 1 : Math.ceil(bytes / (4 * KB)));
+const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / KB));
+
+/**
+ * What-if: the state with each remembered message id stored as a 12-character digest ("#" and
+ * 66 bits of SHA-256 in base64url) instead of the id itself (a Segment UUID is 36 characters).
+ */
+const DIGEST_LENGTH = 12;
+const withDigestedMessageIds = (state: CustomerState): CustomerState => ({
+  ...state,
+  recentMessageIds: state.recentMessageIds.map(
+    (id) =>
+      `#${createHash('sha256')
+        .update(id)
+        .digest('base64url')
+        .slice(0, DIGEST_LENGTH - 1)}`,
+  ),
+});
+/** The same, by arithmetic: each id's bytes replaced by the digest's. */
+const digestedSize = (state: CustomerState, size: number) =>
+  size - state.recentMessageIds.reduce((sum, id) => sum + utf8(id) - DIGEST_LENGTH, 0);
+
+const COLD_PARTS = ['journeys', 'profile'] as const;
+function hotSize(state: CustomerState): number {
+  const { journeys: _journeys, profile: _profile, ...hot } = state;
+  return digestedSize(state, dynamoItemSize(stateItem(hot as CustomerState)));
+}
+
+/** Bytes of each top-level part of the state item, for "what dominates". */
+const partsOf = (state: CustomerState) =>
+  Object.entries(state).map(([name, value]) => [name, utf8(name) + valueSize(value)] as const);
+
+// ---------------------------------------------------------------------------------------------
+// a. The whole engine, events/s on one core
+// ---------------------------------------------------------------------------------------------
+
+interface Workload {
+  journeys: PublishedJourneys;
+  states: Map<string, CustomerState>;
+  /** (state before, event) pairs sampled along the way, for the side-by-side of conditions. */
+  samples: { state: CustomerState; view: Record<string, unknown>; event: string; now: number }[];
+  eventsPerSecond: number;
+}
+
+function engineThroughput(report: Report): Workload {
+  const journeys = engine.compileJourneys(hundredJourneys());
+  const random = seeded(7);
+  const customers = 10_000;
+  const states = new Map<string, CustomerState>();
+  const timers = new TimerHeap();
+  const samples: Workload['samples'] = [];
+  const apply = (record: StreamRecord) => {
+    const outcome = engine.applyRecordsToCustomer(
+      states.get(record.customerId),
+      [sequenced(record)],
+      journeys,
+    );
+    states.set(record.customerId, outcome.state);
+    for (const timer of outcome.timers.set) timers.push(timer);
+    for (const timerId of outcome.timers.cancel) timers.cancel(timerId);
+    return outcome;
+  };
+  for (let c = 0; c < customers; c += 1) apply(identifyRecord(random, `customer-${c}`, T0 - DAY));
+
+  const totalEvents = 180_000;
+  const warmup = 30_000;
+  // 18 events per customer over 30 days: 7-day counts and 1-day waits come into play.
+  const spanMs = 30 * DAY;
+  const records: StreamRecord[] = Array.from({ length: totalEvents }, (_, i) =>
+    trackRecord(
+      random,
+      `customer-${random.int(0, customers - 1)}`,
+      T0 + Math.floor((i * spanMs) / totalEvents),
+    ),
+  );
+  let started = 0n;
+  let cpuStarted = process.cpuUsage();
+  let timerRecords = 0;
+  let actions = 0;
+  let entries = 0;
+  for (let i = 0; i < records.length; i += 1) {
+    if (i === warmup) {
+      started = process.hrtime.bigint();
+      cpuStarted = process.cpuUsage();
+    }
+    const record = records[i] as StreamRecord;
+    // The sweeper puts every timer due by now in the stream, ahead of this event.
+    for (let due = timers.popDue(record.receivedAt); due; due = timers.popDue(record.receivedAt)) {
+      apply(timerRecordOf(due, record.receivedAt));
+      if (i >= warmup) timerRecords += 1;
+    }
+    if (i % 100 === 0 && samples.length < 5_000 && record.kind === 'call' && record.call.type === 'track') {
+      const state = states.get(record.customerId);
+      if (state !== undefined)
+        samples.push({
+          state,
+          view: { ...record.call, event: record.call.event },
+          event: record.call.event,
+          now: Date.parse(record.receivedAt),
+        });
+    }
+    const outcome = apply(record);
+    if (i >= warmup) {
+      actions += outcome.actions.length;
+      entries += outcome.metrics.filter((metric) => metric.name === 'entered').length;
+    }
+  }
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // CPU time of this (single-threaded) process: the figure for one core, whatever else runs.
+  const cpu = process.cpuUsage(cpuStarted);
+  const seconds = (cpu.user + cpu.system) / 1e6;
+  const measured = totalEvents - warmup;
+  report(
+    'engine, 100 journeys × ~10 conditions, one core',
+    `${Math.round(measured / seconds).toLocaleString('en')} events/s of CPU time ` +
+      `(${Math.round(measured / wallSeconds).toLocaleString('en')} by the wall clock; ${measured.toLocaleString('en')} events ` +
+      `over ${customers.toLocaleString('en')} customers with state carried, + ${timerRecords.toLocaleString('en')} ` +
+      `timer records; ${entries.toLocaleString('en')} entries, ${actions.toLocaleString('en')} actions; ` +
+      `${((seconds * 1e6) / measured).toFixed(1)} µs/event)`,
+  );
+  // The floor: the same events through the engine with no journey published (dedupe, profile,
+  // counters' bookkeeping, the state copied): what every event costs before any journey.
+  const none = engine.compileJourneys([]);
+  const bare = new Map<string, CustomerState>();
+  let floorStarted = process.cpuUsage();
+  for (let i = 0; i < records.length; i += 1) {
+    if (i === warmup) floorStarted = process.cpuUsage();
+    const record = records[i] as StreamRecord;
+    bare.set(
+      record.customerId,
+      engine.applyRecordsToCustomer(bare.get(record.customerId), [sequenced(record)], none).state,
+    );
+  }
+  const floorCpu = process.cpuUsage(floorStarted);
+  report(
+    '  the same events, no journey published',
+    `${Math.round(measured / ((floorCpu.user + floorCpu.system) / 1e6)).toLocaleString('en')} events/s of CPU time`,
+  );
+  return { journeys, states, samples, eventsPerSecond: measured / seconds };
+}
+
+// ---------------------------------------------------------------------------------------------
+// b. The same conditions in json-rules-engine
+// ---------------------------------------------------------------------------------------------
+
+const OPERATORS: Record<string, string> = {
+  eq: 'equal',
+  neq: 'notEqual',
+  gt: 'greaterThan',
+  gte: 'greaterThanInclusive',
+  lt: 'lessThan',
+  lte: 'lessThanInclusive',
+  in: 'in',
+  startsWith: 'startsWith',
+};
+
+/** Our condition tree as a json-rules-engine condition: facts `event`, `traits` and `count`. */
+function toRulesEngine(condition: Condition, counters: CounterRegistry): NestedCondition {
+  if ('all' in condition) return { all: condition.all.map((part) => toRulesEngine(part, counters)) };
+  if ('any' in condition) return { any: condition.any.map((part) => toRulesEngine(part, counters)) };
+  if ('not' in condition) return { not: toRulesEngine(condition.not, counters) };
+  if ('count' in condition) {
+    const withinSeconds = durationSeconds(condition.count.within);
+    const counterId = counters.register(
+      condition.count.event,
+      condition.count.where ?? [],
+      withinSeconds,
+      () => true,
+    );
+    return {
+      fact: 'count',
+      params: { counterId, withinSeconds },
+      operator: OPERATORS[condition.op] as string,
+      value: condition.value,
+    };
+  }
+  const comparison = condition as Comparison;
+  const operator = OPERATORS[comparison.op];
+  if (operator === undefined || !('value' in comparison)) throw new Error(`no operator for ${comparison.op}`);
+  const [root, ...rest] = comparison.path.split('.');
+  return root === 'traits'
+    ? { fact: 'traits', path: `$.${rest.join('.')}`, operator, value: comparison.value }
+    : { fact: 'event', path: `$.${comparison.path}`, operator, value: comparison.value };
+}
+
+function rulesEngine(rules: RuleProperties[], journeys: PublishedJourneys): Engine {
+  const engine = new Engine(rules, { allowUndefinedFacts: true });
+  engine.addOperator<string, string>(
+    'startsWith',
+    (factValue, value) => typeof factValue === 'string' && factValue.startsWith(value),
+  );
+  engine.addFact('count', async (params, almanac) => {
+    const { counterId, withinSeconds } = params as { counterId: string; withinSeconds: number };
+    const state = (await almanac.factValue('state')) as CustomerState;
+    const now = (await almanac.factValue('now')) as number;
+    const spec = journeys.counters.get(counterId);
+    return spec === undefined
+      ? 0
+      : countWithin(state.counters?.[counterId], spec.bucketSeconds, withinSeconds, now);
+  });
+  return engine;
+}
+
+const traitValues = (state: CustomerState) =>
+  Object.fromEntries(Object.entries(state.profile?.traits ?? {}).map(([name, trait]) => [name, trait.value]));
+
+async function sideBySide(
+  report: Report,
+  { journeys, samples }: Workload,
+  wholeEngineEventsPerSecond: number,
+) {
+  const definitions = hundredJourneys();
+  const counters = new CounterRegistry();
+  const ruleOf = (journey: Journey, withTrigger: boolean): RuleProperties => {
+    const condition = toRulesEngine(
+      journey.entry.kind === 'event' && journey.entry.condition ? journey.entry.condition : { all: [] },
+      counters,
+    );
+    const trigger =
+      journey.entry.kind === 'event'
+        ? [{ fact: 'event', path: '$.event', operator: 'equal', value: journey.entry.event }]
+        : [];
+    return {
+      name: journey.id,
+      conditions: (withTrigger
+        ? { all: [...trigger, condition] }
+        : { all: [condition] }) as TopLevelCondition,
+      event: { type: journey.id },
+    };
+  };
+  // Indexed as our engine is: an event meets only the journeys it triggers.
+  const byEvent = new Map<string, Engine>();
+  for (const event of EVENTS) {
+    const rules = definitions
+      .filter((journey) => journey.entry.kind === 'event' && journey.entry.event === event)
+      .map((journey) => ruleOf(journey, false));
+    byEvent.set(event, rulesEngine(rules, journeys));
+  }
+  const everything = rulesEngine(
+    definitions.map((journey) => ruleOf(journey, true)),
+    journeys,
+  );
+
+  // Ours: the compiled entry predicates of the journeys the event triggers.
+  const ours = () => {
+    let matched = 0;
+    for (const { state, view, event, now } of samples) {
+      const context: EvaluationContext = {
+        event: view,
+        traits: traitValues(state),
+        now,
+        count: (counterId, withinSeconds) => {
+          const spec = journeys.counters.get(counterId);
+          return spec === undefined
+            ? 0
+            : countWithin(state.counters?.[counterId], spec.bucketSeconds, withinSeconds, now);
+        },
+      };
+      for (const compiled of journeys.byTriggerEvent.get(event) ?? [])
+        if (compiled.entry(context)) matched += 1;
+    }
+    return matched;
+  };
+  ours();
+  const rounds = 20;
+  let started = process.hrtime.bigint();
+  let oursMatched = 0;
+  for (let round = 0; round < rounds; round += 1) oursMatched = ours();
+  const oursPerSecond = (samples.length * rounds) / (Number(process.hrtime.bigint() - started) / 1e9);
+
+  const runRules = async (engineFor: (event: string) => Engine, budgetMs: number) => {
+    let matched = 0;
+    let evaluated = 0;
+    const startedAt = process.hrtime.bigint();
+    for (const { state, view, event, now } of samples) {
+      const result = await engineFor(event).run({ event: view, traits: traitValues(state), state, now });
+      matched += result.events.length;
+      evaluated += 1;
+      if (Number(process.hrtime.bigint() - startedAt) / 1e6 > budgetMs) break;
+    }
+    const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+    return { matched, evaluated, perSecond: evaluated / seconds };
+  };
+  await runRules((event) => byEvent.get(event) as Engine, 1_000);
+  const indexed = await runRules((event) => byEvent.get(event) as Engine, 20_000);
+  const unindexed = await runRules(() => everything, 10_000);
+  started = process.hrtime.bigint();
+
+  const agree = indexed.evaluated === samples.length && indexed.matched === oursMatched;
+  report(
+    'conditions only, compiled closures',
+    `${Math.round(oursPerSecond).toLocaleString('en')} events/s (the ~10 entry conditions of the 10 journeys each event triggers; ` +
+      `${oursMatched} of ${samples.length * 10} evaluations true)`,
+  );
+  report(
+    'conditions only, json-rules-engine 7 (same rules, same index)',
+    `${Math.round(indexed.perSecond).toLocaleString('en')} events/s (${indexed.matched} true of ${indexed.evaluated * 10}; ` +
+      `${agree ? 'agrees with the closures' : 'DISAGREES with the closures'}): closures ×${Math.round(oursPerSecond / indexed.perSecond).toLocaleString('en')}, ` +
+      `whole engine ×${(wholeEngineEventsPerSecond / indexed.perSecond).toFixed(0)}`,
+  );
+  report(
+    'conditions only, json-rules-engine 7 (all 100 rules per event, no index)',
+    `${Math.round(unindexed.perSecond).toLocaleString('en')} events/s (${unindexed.evaluated} events): ` +
+      `whole engine ×${Math.round(wholeEngineEventsPerSecond / unindexed.perSecond).toLocaleString('en')}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// c. DynamoDB units per event, batch size 100, Zipf-skewed customers
+// ---------------------------------------------------------------------------------------------
+
+function capacityUnits(report: Report, exponent: number) {
+  const journeys = engine.compileJourneys(hundredJourneys());
+  const random = seeded(11);
+  const customers = 10_000;
+  const nextCustomer = zipf(random, customers, exponent);
+  const stored = new Map<string, { state: CustomerState; size: number }>();
+  const timers = new TimerHeap();
+  const timerSizes = new Map<string, number>();
+  const totals = {
+    events: 0,
+    records: 0,
+    batches: 0,
+    customerGroups: 0,
+    rcu: 0,
+    stateWcu: 0,
+    outboxWcu: 0,
+    indexWcu: 0,
+    transactions: 0,
+    stateWrites: 0,
+    stateBytes: 0,
+    stateWcuDigested: 0,
+    splitWcu: 0,
+  };
+  const writtenParts = new Map<string, number>();
+  // Traits first, as a CRM import would: not counted.
+  for (let c = 0; c < customers; c += 1) {
+    const customerId = `customer-${c}`;
+    const outcome = engine.applyRecordsToCustomer(
+      undefined,
+      [sequenced(identifyRecord(random, customerId, T0 - DAY))],
+      journeys,
+    );
+    const state = { ...outcome.state, version: 1 };
+    stored.set(customerId, { state, size: dynamoItemSize(stateItem(state)) });
+  }
+
+  const totalEvents = 100_000;
+  const spanMs = 30 * DAY;
+  let pending: StreamRecord[] = [];
+  const flush = () => {
+    const byCustomer = new Map<string, SequencedRecord[]>();
+    for (const record of pending) {
+      const group = byCustomer.get(record.customerId) ?? [];
+      group.push(sequenced(record));
+      byCustomer.set(record.customerId, group);
+    }
+    totals.batches += 1;
+    totals.records += pending.length;
+    pending = [];
+    for (const [customerId, group] of byCustomer) {
+      totals.customerGroups += 1;
+      const before = stored.get(customerId);
+      totals.rcu += readUnits(before?.size);
+      const outcome = engine.applyRecordsToCustomer(before?.state, group, journeys);
+      if (outcome.applied === 0) continue;
+      const state = { ...outcome.state, version: (before?.state.version ?? 0) + 1 };
+      const size = dynamoItemSize(stateItem(state));
+      stored.set(customerId, { state, size });
+      // A Put that replaces an item is charged for the larger of the two.
+      const stateUnits = writeUnits(Math.max(size, before?.size ?? 0));
+      totals.stateWrites += 1;
+      totals.stateBytes += size;
+      for (const [name, bytes] of partsOf(state))
+        writtenParts.set(name, (writtenParts.get(name) ?? 0) + bytes);
+      const digestedUnits = writeUnits(
+        Math.max(
+          digestedSize(state, size),
+          before === undefined ? 0 : digestedSize(before.state, before.size),
+        ),
+      );
+      const set = new Map(outcome.timers.set.map((timer) => [timer.timerId, timer]));
+      const cancel = [...new Set(outcome.timers.cancel)].filter((timerId) => !set.has(timerId));
+      for (const timer of set.values()) timers.push(timer);
+      for (const timerId of cancel) timers.cancel(timerId);
+      const outboxBytes = [
+        ...outcome.actions.map((intent) => dynamoItemSize(actionItem(intent))),
+        ...[...set.values()].map((timer) => {
+          const bytes = dynamoItemSize(timerItem(timer));
+          timerSizes.set(timer.timerId, bytes);
+          return bytes;
+        }),
+        // A delete is charged for the size of the item deleted.
+        ...cancel.map((timerId) => timerSizes.get(timerId) ?? 0).filter((bytes) => bytes > 0),
+      ];
+      for (const timerId of cancel) timerSizes.delete(timerId);
+      // What-if: a hot item (everything but `journeys` and `profile`, message ids as digests)
+      // written every time, and `journeys` and `profile` in items of their own, written only
+      // when they change (in the same transaction then).
+      const hotUnits = writeUnits(Math.max(hotSize(state), before === undefined ? 0 : hotSize(before.state)));
+      const coldUnits = COLD_PARTS.filter(
+        (part) => JSON.stringify(before?.state[part]) !== JSON.stringify(state[part]),
+      ).map((part) =>
+        writeUnits(dynamoItemSize({ pk: partition(customerId), sk: part, [part]: state[part] })),
+      );
+      const transactional = outboxBytes.length > 0 || coldUnits.length > 0;
+      totals.splitWcu +=
+        (transactional ? 2 : 1) * (hotUnits + coldUnits.reduce((sum, units) => sum + units, 0));
+      if (outboxBytes.length === 0) {
+        totals.stateWcu += stateUnits;
+        totals.stateWcuDigested += digestedUnits;
+      } else {
+        // TransactWriteItems: two units per KB of every item it writes.
+        totals.transactions += 1;
+        totals.stateWcu += 2 * stateUnits;
+        totals.stateWcuDigested += 2 * digestedUnits;
+        totals.outboxWcu += 2 * outboxBytes.reduce((sum, bytes) => sum + writeUnits(bytes), 0);
+      }
+      // The delivery queue index projects the whole action item; the timer index only `timer`.
+      totals.indexWcu += outcome.actions.reduce(
+        (sum, intent) => sum + writeUnits(dynamoItemSize(actionItem(intent))),
+        0,
+      );
+      totals.indexWcu += set.size;
+    }
+  };
+  for (let i = 0; i < totalEvents; i += 1) {
+    const at = T0 + Math.floor((i * spanMs) / totalEvents);
+    const when = new Date(at).toISOString();
+    for (let due = timers.popDue(when); due; due = timers.popDue(when)) {
+      pending.push(timerRecordOf(due, when));
+      if (pending.length === 100) flush();
+    }
+    pending.push(trackRecord(random, `customer-${nextCustomer()}`, at));
+    totals.events += 1;
+    if (pending.length === 100) flush();
+  }
+  if (pending.length > 0) flush();
+  const sizes = [...stored.values()].map((entry) => entry.size).sort((a, b) => a - b);
+  const perEvent = (units: number) => (units / totals.events).toFixed(3);
+  report(
+    `DynamoDB units per event, batch 100, Zipf s=${exponent} over ${customers.toLocaleString('en')} customers`,
+    `${perEvent(totals.rcu)} RCU, ${perEvent(totals.stateWcu)} WCU for the state ` +
+      `(${perEvent(totals.stateWcu + totals.outboxWcu)} with actions and timers in the same transactions, ` +
+      `${perEvent(totals.stateWcu + totals.outboxWcu + totals.indexWcu)} with index writes); ` +
+      `${(totals.customerGroups / totals.batches).toFixed(1)} customers per batch of 100 records, ` +
+      `${Math.round((100 * totals.transactions) / totals.customerGroups)} % of writes are transactions; ` +
+      `stored state items: median ${(sizes[Math.floor(sizes.length / 2)] ?? 0).toLocaleString('en')} B, ` +
+      `p99 ${(sizes[Math.floor(sizes.length * 0.99)] ?? 0).toLocaleString('en')} B, max ${(sizes.at(-1) ?? 0).toLocaleString('en')} B`,
+  );
+  const written = [...writtenParts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 9)
+    .map(([name, bytes]) => `${name} ${Math.round(bytes / totals.stateWrites).toLocaleString('en')}`)
+    .join(', ');
+  report(
+    `  why, Zipf s=${exponent}`,
+    `${(totals.stateWrites / totals.events).toFixed(2)} state writes per event averaging ` +
+      `${Math.round(totals.stateBytes / totals.stateWrites).toLocaleString('en')} B (${written} B); ` +
+      `with message ids stored as 12-character digests: ${perEvent(totals.stateWcuDigested)} WCU for the state; ` +
+      `with digests and \`journeys\` and \`profile\` in items of their own, written only when they change: ` +
+      `${perEvent(totals.splitWcu)} WCU for the state (actions and timers as before)`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// d. State size of a typical and of a heavy customer
+// ---------------------------------------------------------------------------------------------
+
+function customerAfter(journeys: PublishedJourneys, events: number, seed: number): CustomerState {
+  const random = seeded(seed);
+  const customerId = 'c0a8f3e2-5b1d-4c7e-9f2a-3d4e5f6a7b8c';
+  const timers = new TimerHeap();
+  let state: CustomerState | undefined;
+  const apply = (record: StreamRecord) => {
+    const outcome = engine.applyRecordsToCustomer(state, [sequenced(record)], journeys);
+    state = outcome.state;
+    for (const timer of outcome.timers.set) timers.push(timer);
+    for (const timerId of outcome.timers.cancel) timers.cancel(timerId);
+  };
+  apply(identifyRecord(random, customerId, T0 - DAY));
+  const mix = [
+    'Product Viewed',
+    'Product Viewed',
+    'Page Viewed',
+    'Page Viewed',
+    'Cart Abandoned',
+    'App Opened',
+    'Order Completed',
+    'Products Searched',
+  ];
+  for (let i = 0; i < events; i += 1) {
+    const at = T0 + Math.floor((i * 90 * DAY) / events);
+    const when = new Date(at).toISOString();
+    for (let due = timers.popDue(when); due; due = timers.popDue(when)) apply(timerRecordOf(due, when));
+    apply(trackRecord(random, customerId, at, i === 0 ? 'Signed Up' : random.pick(mix)));
+    // Now and then a new trait, as identify calls bring.
+    if (i % 200 === 0) apply(identifyRecord(random, customerId, at + 1));
+  }
+  return state as CustomerState;
+}
+
+function weigh(state: CustomerState): string {
+  const parts = partsOf(state)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([name, bytes]) => `${name} ${bytes.toLocaleString('en')}`);
+  return parts.join(', ');
+}
+
+function stateSizes(report: Report) {
+  const few = engine.compileJourneys(fewJourneys());
+  const hundred = engine.compileJourneys(hundredJourneys());
+  for (const [label, journeys, events, target] of [
+    ['typical: 4 journeys, 1,000 events / 90 days', few, 1_000, '≤ 4 KB'],
+    ['heavy: 4 journeys, 10,000 events / 90 days', few, 10_000, '< 40 KB'],
+    ['typical: 100 journeys, 1,000 events / 90 days', hundred, 1_000, '≤ 4 KB'],
+    ['heavy: 100 journeys, 10,000 events / 90 days', hundred, 10_000, '< 40 KB'],
+  ] as const) {
+    const state = customerAfter(journeys, events, 21);
+    const bytes = dynamoItemSize(stateItem(state));
+    const digested = dynamoItemSize(stateItem(withDigestedMessageIds(state)));
+    report(
+      `state size, ${label}`,
+      `${bytes.toLocaleString('en')} B as a DynamoDB item (target ${target}; JSON ${utf8(JSON.stringify(state)).toLocaleString('en')} B); ` +
+        `largest parts: ${weigh(state)}; with message ids as 12-character digests: ${digested.toLocaleString('en')} B`,
+    );
+  }
+}
+
+/** Runs a–d and reports each figure. */
+export async function benchEngine(report: Report): Promise<void> {
+  engine = await bundledEngine();
+  const timed = async (part: string, run: () => unknown) => {
+    const started = Date.now();
+    await run();
+    if (process.env.BENCH_TIMES)
+      console.log(`  (${part} took ${((Date.now() - started) / 1_000).toFixed(1)} s)`);
+  };
+  let workload: Workload | undefined;
+  await timed('a', () => {
+    workload = engineThroughput(report);
+  });
+  await timed('b', () => sideBySide(report, workload as Workload, (workload as Workload).eventsPerSecond));
+  await timed('c', () => capacityUnits(report, 1.0));
+  await timed('c', () => capacityUnits(report, 1.2));
+  await timed('d', () => stateSizes(report));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await benchEngine((measure, value) => console.log(`${measure}: ${value}`));
+}
