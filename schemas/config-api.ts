@@ -202,3 +202,19 @@ export const GlobalCaps = z.strictObject({
     .refine((caps) => new Set(caps.map((cap) => cap.id)).size === caps.length, 'cap ids must be unique'),
 });
 export type GlobalCaps = z.infer<typeof GlobalCaps>;
+
+/** A change to a tenant-wide resource (API keys, webhooks, actions, settings, caps). */
+export const TenantAuditEntry = z.object({
+  /** `api-key:<keyId>`, `webhook:<channel>`, `action:<id>`, `settings` or `caps`. */
+  resource: z.string(),
+  action: z.enum(['created', 'updated', 'revoked', 'secret_rotated']),
+  at: IsoDateTime,
+  /** The API key id that made the change (`bootstrap` for the tenant's first key). */
+  by: z.string(),
+  /** What changed (never a secret or a key). */
+  changes: z.array(DraftChange).default([]),
+  truncated: z.boolean().optional(),
+});
+export type TenantAuditEntry = z.infer<typeof TenantAuditEntry>;
+
+export const TenantAuditList = z.object({ entries: z.array(TenantAuditEntry) });

@@ -1,8 +1,8 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ActionDefinition } from '../../schemas/config-api.js';
-import { PreconditionFailedError } from '../core/errors.js';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ActionDefinition, type DraftChange } from '../../schemas/config-api.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
+import { writeWithAudit } from './tenant-audit.js';
 
 /** The action catalog: pk `TENANT#<tenantId>`, sk `ACTIONDEF#<actionId>`, one item per action. */
 const key = (tenantId: string, actionId: string) => ({
@@ -29,32 +29,40 @@ export async function listActionDefinitions(tenantId: string): Promise<ActionDef
   return actions;
 }
 
-/** Writes a definition if its revision is still `expectedRevision` (undefined: it must not exist yet). */
+/** Writes a definition, and its audit entry, if its revision is still `expectedRevision` (undefined: new). */
 export async function putActionDefinition(
   tenantId: string,
   action: ActionDefinition,
   expectedRevision: number | undefined,
+  changes: DraftChange[],
 ): Promise<void> {
-  try {
-    await dynamo().send(
-      new PutCommand({
-        TableName: env().CONFIG_TABLE,
-        Item: {
-          ...key(tenantId, action.id),
-          action: ActionDefinition.parse(action),
-          revision: action.revision,
+  await writeWithAudit(
+    tenantId,
+    [
+      {
+        Put: {
+          TableName: env().CONFIG_TABLE,
+          Item: {
+            ...key(tenantId, action.id),
+            action: ActionDefinition.parse(action),
+            revision: action.revision,
+          },
+          ...(expectedRevision === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'revision = :expected',
+                ExpressionAttributeValues: { ':expected': expectedRevision },
+              }),
         },
-        ...(expectedRevision === undefined
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: 'revision = :expected',
-              ExpressionAttributeValues: { ':expected': expectedRevision },
-            }),
-      }),
-    );
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-      throw new PreconditionFailedError('The action changed since you read it: read it again (new ETag).');
-    throw error;
-  }
+      },
+    ],
+    {
+      resource: `action:${action.id}`,
+      action: expectedRevision === undefined ? 'created' : 'updated',
+      at: action.updatedAt,
+      by: action.updatedBy,
+      changes,
+    },
+    'The action changed since you read it: read it again (new ETag).',
+  );
 }

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiKeyScope, ApiKeySummary, type CreatedApiKey } from '../../schemas/api-key.js';
 import { NotFoundError } from '../core/errors.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
+import { writeWithAudit } from './tenant-audit.js';
 import { TtlCache } from './ttl-cache.js';
 
 /**
@@ -48,25 +49,35 @@ export async function createApiKey(
     createdAt: now.toISOString(),
     createdBy,
   };
-  await dynamo().send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: env().CONFIG_TABLE,
-            Item: { ...lookupKey(hash), tenantId, keyId, scopes },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+  await writeWithAudit(
+    tenantId,
+    [
+      {
+        Put: {
+          TableName: env().CONFIG_TABLE,
+          Item: { ...lookupKey(hash), tenantId, keyId, scopes },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        {
-          Put: {
-            TableName: env().CONFIG_TABLE,
-            Item: { ...listingKey(tenantId, keyId), ...summary, keyHash: hash },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+      },
+      {
+        Put: {
+          TableName: env().CONFIG_TABLE,
+          Item: { ...listingKey(tenantId, keyId), ...summary, keyHash: hash },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
+      },
+    ],
+    {
+      resource: `api-key:${keyId}`,
+      action: 'created',
+      at: summary.createdAt,
+      by: createdBy,
+      changes: [
+        { path: 'name', to: summary.name },
+        { path: 'scopes', to: scopes },
       ],
-    }),
+    },
+    'A key by that id exists already: try again.',
   );
   return { ...summary, key };
 }
@@ -138,7 +149,12 @@ export async function listApiKeys(tenantId: string): Promise<ApiKeySummary[]> {
 }
 
 /** Revokes a key of this tenant (404 for any other tenant's key): refused (401) from then on. */
-export async function revokeApiKey(tenantId: string, keyId: string, now: Date): Promise<ApiKeySummary> {
+export async function revokeApiKey(
+  tenantId: string,
+  keyId: string,
+  revokedBy: string,
+  now: Date,
+): Promise<ApiKeySummary> {
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: env().CONFIG_TABLE, Key: listingKey(tenantId, keyId) }),
   );
@@ -155,10 +171,17 @@ export async function revokeApiKey(tenantId: string, keyId: string, now: Date): 
       ExpressionAttributeValues: { ':at': at },
     },
   });
-  await dynamo().send(
-    new TransactWriteCommand({
-      TransactItems: [revoke(listingKey(tenantId, keyId)), revoke(lookupKey(String(Item.keyHash)))],
-    }),
+  await writeWithAudit(
+    tenantId,
+    [revoke(listingKey(tenantId, keyId)), revoke(lookupKey(String(Item.keyHash)))],
+    {
+      resource: `api-key:${keyId}`,
+      action: 'revoked',
+      at,
+      by: revokedBy,
+      changes: [{ path: 'revokedAt', to: at }],
+    },
+    'The key changed meanwhile: try again.',
   );
   keysByHash?.clear();
   return { ...summary, revokedAt: at };

@@ -1,7 +1,8 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { PreconditionFailedError } from '../core/errors.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DraftChange } from '../../schemas/config-api.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
+import { writeWithAudit } from './tenant-audit.js';
 
 /**
  * One-per-tenant config documents (settings, caps): pk `TENANT#<tenantId>`, sk `CONFIGDOC#<name>`,
@@ -26,41 +27,47 @@ export async function getConfigDocument(
     : { document: JSON.parse(String(Item.document)), revision: Number(Item.revision) };
 }
 
-/** Writes the next revision if the stored one is still `expectedRevision` (0: none stored yet). */
+/** Writes the next revision, and its audit entry, if the stored one is still `expectedRevision` (0: none yet). */
 export async function putConfigDocument(
   tenantId: string,
   name: ConfigDocumentName,
   document: unknown,
   expectedRevision: number,
-  by: string,
-  now: Date,
+  audit: { by: string; now: Date; changes: DraftChange[]; truncated: boolean },
 ): Promise<number> {
   const revision = expectedRevision + 1;
-  try {
-    await dynamo().send(
-      new PutCommand({
-        TableName: env().CONFIG_TABLE,
-        Item: {
-          ...key(tenantId, name),
-          document: JSON.stringify(document),
-          revision,
-          updatedBy: by,
-          updatedAt: now.toISOString(),
+  const at = audit.now.toISOString();
+  await writeWithAudit(
+    tenantId,
+    [
+      {
+        Put: {
+          TableName: env().CONFIG_TABLE,
+          Item: {
+            ...key(tenantId, name),
+            document: JSON.stringify(document),
+            revision,
+            updatedBy: audit.by,
+            updatedAt: at,
+          },
+          ...(expectedRevision === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'revision = :expected',
+                ExpressionAttributeValues: { ':expected': expectedRevision },
+              }),
         },
-        ...(expectedRevision === 0
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: 'revision = :expected',
-              ExpressionAttributeValues: { ':expected': expectedRevision },
-            }),
-      }),
-    );
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-      throw new PreconditionFailedError(
-        `The ${name} changed since you read them: read them again (new ETag).`,
-      );
-    throw error;
-  }
+      },
+    ],
+    {
+      resource: name,
+      action: expectedRevision === 0 ? 'created' : 'updated',
+      at,
+      by: audit.by,
+      changes: audit.changes,
+      ...(audit.truncated ? { truncated: true } : {}),
+    },
+    `The ${name} changed since you read them: read them again (new ETag).`,
+  );
   return revision;
 }

@@ -1,8 +1,9 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { TenantAuditEntry } from '../../schemas/config-api.js';
 import { Tenant } from '../../schemas/tenant.js';
-import { PreconditionFailedError } from '../core/errors.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
+import { writeWithAudit } from './tenant-audit.js';
 
 /**
  * The tenant profile (pk `TENANT#<id>`, sk `PROFILE`) as the config API edits it: read
@@ -24,28 +25,32 @@ export async function getTenantWithRevision(
   };
 }
 
-export async function putTenantIfUnchanged(tenant: Tenant, expectedRevision: number): Promise<number> {
+/** Writes the tenant, and the audit entry of the change, if its revision is still the one read. */
+export async function putTenantIfUnchanged(
+  tenant: Tenant,
+  expectedRevision: number,
+  audit: TenantAuditEntry,
+): Promise<number> {
   const valid = Tenant.parse(tenant);
   const revision = expectedRevision + 1;
-  try {
-    await dynamo().send(
-      new PutCommand({
-        TableName: env().CONFIG_TABLE,
-        Item: { ...key(valid.tenantId), tenant: valid, revision },
-        ...(expectedRevision === 0
-          ? { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revision)' }
-          : {
-              ConditionExpression: 'revision = :expected',
-              ExpressionAttributeValues: { ':expected': expectedRevision },
-            }),
-      }),
-    );
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-      throw new PreconditionFailedError(
-        'The tenant settings changed since you read them: read them again (new ETag).',
-      );
-    throw error;
-  }
+  await writeWithAudit(
+    valid.tenantId,
+    [
+      {
+        Put: {
+          TableName: env().CONFIG_TABLE,
+          Item: { ...key(valid.tenantId), tenant: valid, revision },
+          ...(expectedRevision === 0
+            ? { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revision)' }
+            : {
+                ConditionExpression: 'revision = :expected',
+                ExpressionAttributeValues: { ':expected': expectedRevision },
+              }),
+        },
+      },
+    ],
+    audit,
+    'The tenant settings changed since you read them: read them again (new ETag).',
+  );
   return revision;
 }

@@ -6,6 +6,7 @@ import { listActionDefinitions, putActionDefinition } from '../adapters/action-c
 import type { AuthenticatedKey } from '../adapters/api-key-store.js';
 import { parseWith, readJsonBody } from '../http/request.js';
 import { type HttpResult, jsonResponse } from '../http/responses.js';
+import { diffDrafts } from './draft-diff.js';
 import { etagOf, refuseIfMatchOnCreate, requireFreshIfMatch } from './etag.js';
 
 const MAX_ACTION_REQUEST_BYTES = 8_192;
@@ -34,6 +35,13 @@ export async function putAction(
     updatedAt: now.toISOString(),
     updatedBy: key.keyId,
   };
-  await putActionDefinition(key.tenantId, next, current?.revision);
+  const {
+    revision: _r,
+    updatedAt: _u,
+    updatedBy: _b,
+    ...before
+  } = current ?? ({} as Partial<ActionDefinition>);
+  const { revision: _nr, updatedAt: _nu, updatedBy: _nb, ...after } = next;
+  await putActionDefinition(key.tenantId, next, current?.revision, diffDrafts(before, after).changes);
   return jsonResponse(current === undefined ? 201 : 200, next, { etag: etagOf(next.revision) });
 }

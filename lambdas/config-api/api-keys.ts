@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { ApiKeyId, CreateApiKeyRequest } from '../../schemas/api-key.js';
 import { type AuthenticatedKey, createApiKey, listApiKeys, revokeApiKey } from '../adapters/api-key-store.js';
+import { listTenantAudit } from '../adapters/tenant-audit.js';
 import { NotFoundError } from '../core/errors.js';
 import { parseWith, readJsonBody } from '../http/request.js';
 import { type HttpResult, jsonResponse } from '../http/responses.js';
@@ -31,5 +32,10 @@ export async function revokeKey(
 ): Promise<HttpResult> {
   const parsed = z.object({ keyId: ApiKeyId }).safeParse(event.pathParameters ?? {});
   if (!parsed.success) throw new NotFoundError('No API key by that id.');
-  return jsonResponse(200, await revokeApiKey(caller.tenantId, parsed.data.keyId, now));
+  return jsonResponse(200, await revokeApiKey(caller.tenantId, parsed.data.keyId, caller.keyId, now));
+}
+
+/** GET /v1/audit: changes to keys, webhooks, actions, settings and caps, oldest first. */
+export async function tenantAudit(caller: AuthenticatedKey): Promise<HttpResult> {
+  return jsonResponse(200, { entries: await listTenantAudit(caller.tenantId) });
 }

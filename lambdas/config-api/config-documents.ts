@@ -9,6 +9,7 @@ import {
 } from '../adapters/config-document-store.js';
 import { parseWith, readJsonBody } from '../http/request.js';
 import { type HttpResult, jsonResponse } from '../http/responses.js';
+import { diffDrafts } from './draft-diff.js';
 import { etagOf, refuseIfMatchOnCreate, requireFreshIfMatch } from './etag.js';
 
 const MAX_DOCUMENT_BYTES = 16_384;
@@ -33,13 +34,12 @@ export async function putDocument(
   const stored = await getConfigDocument(key.tenantId, name);
   if (stored === null) refuseIfMatchOnCreate(event);
   else requireFreshIfMatch(event, stored.revision);
-  const revision = await putConfigDocument(
-    key.tenantId,
-    name,
-    document,
-    stored?.revision ?? 0,
-    key.keyId,
+  const { changes, truncated } = diffDrafts(stored?.document ?? {}, document);
+  const revision = await putConfigDocument(key.tenantId, name, document, stored?.revision ?? 0, {
+    by: key.keyId,
     now,
-  );
+    changes,
+    truncated,
+  });
   return jsonResponse(stored === null ? 201 : 200, document, { etag: etagOf(revision) });
 }

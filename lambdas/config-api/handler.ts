@@ -6,7 +6,7 @@ import { httpHandler } from '../http/http-handler.js';
 import { authenticateApiKey } from '../http/request.js';
 import { type HttpResult, jsonResponse } from '../http/responses.js';
 import { listActions, putAction } from './action-catalog.js';
-import { createKey, listKeys, revokeKey } from './api-keys.js';
+import { createKey, listKeys, revokeKey, tenantAudit } from './api-keys.js';
 import { getDocument, putDocument } from './config-documents.js';
 import {
   changeStatus,
@@ -27,6 +27,7 @@ const ROUTES: Record<string, { scope: ApiKeyScope; answer: Answer }> = {
   'POST /v1/api-keys': { scope: 'admin', answer: createKey },
   'GET /v1/api-keys': { scope: 'admin', answer: (_event, key) => listKeys(key) },
   'DELETE /v1/api-keys/{keyId}': { scope: 'admin', answer: revokeKey },
+  'GET /v1/audit': { scope: 'admin', answer: (_event, key) => tenantAudit(key) },
   'GET /v1/journeys': { scope: 'config:read', answer: (_event, key) => listJourneys(key) },
   'GET /v1/journeys/{journeyId}': { scope: 'config:read', answer: getJourney },
   'PUT /v1/journeys/{journeyId}': { scope: 'config:write', answer: saveDraft },
@@ -61,7 +62,7 @@ const ROUTES: Record<string, { scope: ApiKeyScope; answer: Answer }> = {
     answer: (event, key, now) => putDocument('caps', event, key, now),
   },
   'GET /v1/webhooks': { scope: 'config:read', answer: (_event, key) => listWebhooks(key) },
-  'PUT /v1/webhooks/{channel}': { scope: 'admin', answer: (event, key) => putWebhook(event, key) },
+  'PUT /v1/webhooks/{channel}': { scope: 'admin', answer: putWebhook },
 };
 
 /** The config routes, for lambdas/http/routes.ts and the OpenAPI test. */

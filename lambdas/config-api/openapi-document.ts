@@ -16,6 +16,7 @@ import {
   PutWebhookRequest,
   SimulateRequest,
   SimulateResponse,
+  TenantAuditList,
   TenantSettings,
   WebhookList,
   WebhookResource,
@@ -180,6 +181,13 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     request: ActionDefinitionInput,
     response: ActionDefinition,
     conditional: true,
+  },
+  'GET /v1/audit': {
+    summary: 'Who changed keys, webhooks, actions, settings and caps, when, and what',
+    tag: 'Config',
+    auth: 'apiKey',
+    scope: 'admin',
+    response: TenantAuditList,
   },
   'GET /v1/settings': {
     summary: 'Tenant settings (stored and validated; not enforced by journeys yet)',

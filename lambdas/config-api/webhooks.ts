@@ -38,7 +38,11 @@ export async function listWebhooks(key: AuthenticatedKey): Promise<HttpResult> {
  * rotation are shown once. A rotation takes effect at once: receivers should accept the old and
  * new secret for a few minutes (warm functions cache config for CONFIG_CACHE_SECONDS).
  */
-export async function putWebhook(event: APIGatewayProxyEventV2, key: AuthenticatedKey): Promise<HttpResult> {
+export async function putWebhook(
+  event: APIGatewayProxyEventV2,
+  key: AuthenticatedKey,
+  now: Date,
+): Promise<HttpResult> {
   const channel = ActionChannel.safeParse(event.pathParameters?.channel);
   if (!channel.success) throw new NotFoundError('No such channel: the only one is "webhook".');
   const request = parseWith(PutWebhookRequest, readJsonBody(event, MAX_WEBHOOK_REQUEST_BYTES));
@@ -50,7 +54,24 @@ export async function putWebhook(event: APIGatewayProxyEventV2, key: Authenticat
     url: request.url,
     secret: newSecret ? randomBytes(32).toString('hex') : (tenant.webhook?.secret ?? ''),
   };
-  const next = await putTenantIfUnchanged({ ...tenant, webhook }, revision);
+  const urlChanges =
+    tenant.webhook?.url === webhook.url
+      ? []
+      : [
+          {
+            path: 'url',
+            ...(tenant.webhook === undefined ? {} : { from: tenant.webhook.url }),
+            to: webhook.url,
+          },
+        ];
+  const next = await putTenantIfUnchanged({ ...tenant, webhook }, revision, {
+    resource: `webhook:${channel.data}`,
+    action: tenant.webhook === undefined ? 'created' : newSecret ? 'secret_rotated' : 'updated',
+    at: now.toISOString(),
+    by: key.keyId,
+    // Never the secret itself: only that it changed.
+    changes: newSecret ? [...urlChanges, { path: 'secret', to: `…${webhook.secret.slice(-4)}` }] : urlChanges,
+  });
   return jsonResponse(
     tenant.webhook === undefined ? 201 : 200,
     asResource(channel.data, webhook, newSecret),

@@ -49,6 +49,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/api-keys', fn: 'config-api' },
   { method: 'GET', path: '/v1/api-keys', fn: 'config-api' },
   { method: 'DELETE', path: '/v1/api-keys/{keyId}', fn: 'config-api' },
+  { method: 'GET', path: '/v1/audit', fn: 'config-api' },
   { method: 'GET', path: '/v1/journeys', fn: 'config-api' },
   { method: 'GET', path: '/v1/journeys/{journeyId}', fn: 'config-api' },
   { method: 'PUT', path: '/v1/journeys/{journeyId}', fn: 'config-api' },

@@ -339,6 +339,30 @@ describe('webhooks per channel', () => {
   });
 });
 
+describe('the tenant audit', () => {
+  it('records who created and revoked keys, changed webhooks and rotated secrets, never a secret', async () => {
+    const initechAdmin = await keyWith('initech', ['admin']);
+    const audit = await call('GET /v1/audit', initechAdmin);
+    const entries = audit.body.entries as { resource: string; action: string; by: string }[];
+    expect(entries.map((entry) => `${entry.resource.split(':')[0]} ${entry.action}`)).toEqual(
+      expect.arrayContaining([
+        'api-key created',
+        'webhook created',
+        'webhook updated',
+        'webhook secret_rotated',
+      ]),
+    );
+    const tenantItem = JSON.stringify((await loadTenant('initech'))?.webhook);
+    const secret = String(JSON.parse(tenantItem).secret);
+    expect(JSON.stringify(entries)).not.toContain(secret);
+    const acmeAudit = await call('GET /v1/audit', acmeAdmin);
+    expect((acmeAudit.body.entries as { action: string }[]).some((entry) => entry.action === 'revoked')).toBe(
+      true,
+    );
+    expect((await call('GET /v1/audit', await keyWith('initech', ['config:read']))).status).toBe(403);
+  });
+});
+
 describe('the action catalog', () => {
   it('once a tenant has one, publishing refuses an action that is not in it', async () => {
     await seedTenant({ tenantId: 'umbrella', webhook });
