@@ -23,6 +23,8 @@ const EnvSchema = z.object({
    * stack lower it to see a wait end.
    */
   MIN_WAIT_SECONDS: z.coerce.number().int().min(0).default(60),
+  /** Config API changes a tenant may make per minute; more get 429. */
+  CONFIG_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(120),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

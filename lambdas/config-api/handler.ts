@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { ApiKeyScope } from '../../schemas/api-key.js';
 import type { AuthenticatedKey } from '../adapters/api-key-store.js';
+import { consumeConfigWriteQuota } from '../adapters/config-write-quota.js';
 import { NotFoundError } from '../core/errors.js';
 import { httpHandler } from '../http/http-handler.js';
 import { authenticateApiKey } from '../http/request.js';
@@ -79,5 +80,8 @@ export const handler = httpHandler(async (event) => {
   if (route === undefined) throw new NotFoundError('No such route.');
   const now = new Date();
   const key = await authenticateApiKey(event, route.scope, now);
+  // Changes count against the tenant's writes per minute; a dry run writes nothing, not even that.
+  const changes = event.requestContext.http.method !== 'GET' && !event.routeKey.endsWith('/simulate');
+  if (changes) await consumeConfigWriteQuota(key.tenantId, now);
   return route.answer(event, key, now);
 });

@@ -17,7 +17,7 @@ let admin: string;
 
 beforeAll(async () => {
   resources = await freshResources('config-fuzz');
-  pointAdaptersAt(resources);
+  pointAdaptersAt(resources, { CONFIG_WRITES_PER_MINUTE: '100000' });
   await seedTenant({
     tenantId: 'acme',
     webhook: { url: 'https://hooks.example.com/x', secret: 'sixteen-chars-secret' },

@@ -58,7 +58,7 @@ const webhook = { url: 'https://hooks.example.com/ecoute', secret: 'a-secret-of-
 
 beforeAll(async () => {
   resources = await freshResources('config-api');
-  pointAdaptersAt(resources);
+  pointAdaptersAt(resources, { CONFIG_WRITES_PER_MINUTE: '100000' });
   await seedTenant({ tenantId: 'acme', webhook });
   await seedTenant({ tenantId: 'globex', webhook });
   acmeAdmin = await keyWith('acme', ['admin']);
