@@ -93,6 +93,18 @@ export async function getJourneyVersion(
   return Item === undefined ? null : Journey.parse(Item.journey);
 }
 
+/** What the processor reads for a journey now (its `JOURNEY#` item), whoever wrote it. */
+export async function getCurrentJourney(tenantId: string, journeyId: string): Promise<Journey | null> {
+  const { Item } = await dynamo().send(
+    new GetCommand({
+      TableName: env().CONFIG_TABLE,
+      Key: { pk: pk(tenantId), sk: currentSk(journeyId) },
+      ConsistentRead: true,
+    }),
+  );
+  return Item === undefined ? null : Journey.parse(Item.journey);
+}
+
 export async function listAuditEntries(tenantId: string, journeyId: string): Promise<AuditEntry[]> {
   return (await queryPrefix(tenantId, `AUDIT#${journeyId}#`)).map((item) =>
     AuditEntrySchema.parse(JSON.parse(String(item.entry))),

@@ -13,6 +13,7 @@ import { listActionDefinitions } from '../adapters/action-catalog-store.js';
 import type { AuthenticatedKey } from '../adapters/api-key-store.js';
 import { env } from '../adapters/env.js';
 import {
+  getCurrentJourney,
   getJourneyResource,
   getJourneyVersion,
   type JourneySideWrite,
@@ -117,12 +118,18 @@ export async function saveDraft(
   const current = await getJourneyResource(key.tenantId, journeyId);
   if (current === null) {
     refuseIfMatchOnCreate(event);
+    // A journey published before the config API (tenant:create, the demo seed) is adopted: its
+    // versions count, so the next publish does not collide with them, and its live status shows.
+    const [versions, live] = await Promise.all([
+      listJourneyVersions(key.tenantId, journeyId),
+      getCurrentJourney(key.tenantId, journeyId),
+    ]);
     const created: JourneyResource = {
       id: journeyId,
-      status: 'draft',
+      status: live?.status ?? 'draft',
       draft,
       revision: 1,
-      latestVersion: 0,
+      latestVersion: Math.max(0, live?.version ?? 0, ...versions.map((journey) => journey.version)),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       updatedBy: key.keyId,

@@ -9,7 +9,7 @@ import type { ApiKeyScope } from '../../schemas/api-key.js';
 import { pointAdaptersAt } from './support/adapters.js';
 import { httpEvent } from './support/http-events.js';
 import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
-import { seedTenant } from './support/seed.js';
+import { cartReminder, seedTenant } from './support/seed.js';
 
 let resources: FreshResources;
 let acmeAdmin: string;
@@ -204,6 +204,24 @@ describe('journeys: draft → published → paused ↔ published → archived', 
     );
     expect((await loadPublishedJourneys('acme')).byVersion.has('broken@1')).toBe(false);
     expect((await call('GET /v1/journeys/{journeyId}', acmeAdmin, { path })).etag).toBe('"1"');
+  });
+});
+
+describe('a journey published before the config API', () => {
+  it('is adopted on its first PUT: its versions count and the next publish is the next version', async () => {
+    await seedTenant({ tenantId: 'pied-piper', webhook, journeys: [cartReminder] });
+    const admin = await keyWith('pied-piper', ['admin']);
+    const path = { journeyId: 'cart-reminder' };
+    const adopted = await call('PUT /v1/journeys/{journeyId}', admin, { path, body: draft });
+    expect(adopted.body).toMatchObject({ status: 'published', latestVersion: 1 });
+    const published = await call('POST /v1/journeys/{journeyId}/publish', admin, {
+      path,
+      ifMatch: adopted.etag,
+    });
+    expect(published.body).toMatchObject({ status: 'published', latestVersion: 2 });
+    const live = await loadPublishedJourneys('pied-piper');
+    expect(live.byTriggerEvent.get('Cart Abandoned')?.map((c) => c.journey.version)).toEqual([2]);
+    expect(live.byVersion.has('cart-reminder@1')).toBe(true);
   });
 });
 
