@@ -91,6 +91,33 @@ describe('the config API through the local stack: a journey written, published a
     });
   });
 
+  it('creates and revokes a key over HTTP; a stale If-Match is 412 and a broken draft 422', async () => {
+    const created = await config('POST', '/v1/api-keys', { name: 'reader', scopes: ['config:read'] });
+    expect(created.status).toBe(201);
+    const { key, keyId } = (await created.json()) as { key: string; keyId: string };
+    const asReader = () => fetch(`${stack.url}/v1/journeys`, { headers: { authorization: `Bearer ${key}` } });
+    expect((await asReader()).status).toBe(200);
+    expect((await config('DELETE', `/v1/api-keys/${keyId}`)).status).toBe(200);
+    // Warm functions cache keys for CONFIG_CACHE_SECONDS (1 s locally).
+    await eventually(async () => ((await asReader()).status === 401 ? true : undefined));
+
+    const draft = await config('PUT', '/v1/journeys/broken', {
+      name: 'Broken',
+      entry: { kind: 'event', event: 'X' },
+      start: 'nowhere',
+      steps: { a: { type: 'exit' } },
+    });
+    expect((await config('POST', '/v1/journeys/broken/publish', undefined, '"999"')).status).toBe(412);
+    const refused = await config(
+      'POST',
+      '/v1/journeys/broken/publish',
+      undefined,
+      draft.headers.get('etag') ?? '',
+    );
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ code: 'invalid_journey', path: 'start' });
+  });
+
   it('serves the OpenAPI document without a key', async () => {
     const response = await fetch(`${stack.url}/v1/openapi.json`);
     expect(response.status).toBe(200);
