@@ -160,7 +160,8 @@ async function throughLocalStack() {
           ExpressionAttributeValues: { ':pk': `demo#${customerId}`, ':sk': 'STATE' },
         }),
       );
-      total += Number(Items?.[0]?.state?.eventCount ?? 0);
+      const stored = Items?.[0]?.state;
+      total += Number((typeof stored === 'string' ? JSON.parse(stored) : stored)?.eventCount ?? 0);
     }
     return total;
   };

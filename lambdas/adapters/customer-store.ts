@@ -63,7 +63,9 @@ export async function loadCustomerState(
       ConsistentRead: true,
     }),
   );
-  return Item === undefined ? undefined : CustomerState.parse(Item.state);
+  if (Item === undefined) return undefined;
+  // Stored as JSON text (see saveCustomerOutcome); an older item may hold it as a map.
+  return CustomerState.parse(typeof Item.state === 'string' ? JSON.parse(Item.state) : Item.state);
 }
 
 function newActionItem(intent: ActionIntent) {
@@ -138,7 +140,10 @@ export async function saveCustomerOutcome(
       pk: partition,
       sk: 'STATE',
       version: saved.version,
-      state: saved,
+      // JSON text, not a map: traits and properties are the customer's data, and DynamoDB refuses
+      // numbers outside 1e-130..1e126 or beyond 38 digits, which JSON allows; as a map, one such
+      // trait would make every write of this customer fail until the batch is dead-lettered.
+      state: JSON.stringify(saved),
     },
     ConditionExpression: previousVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :expected',
     ExpressionAttributeValues: previousVersion === undefined ? undefined : { ':expected': previousVersion },

@@ -11,7 +11,6 @@ import {
 } from '../adapters/customer-store.js';
 import { putRecordsDurably } from '../adapters/event-stream.js';
 import { logger } from '../adapters/logger.js';
-import { NO_TIMER_CHANGES, type TimerChanges } from '../adapters/timer-items.js';
 import {
   applyRecordsToCustomer,
   type CustomerOutcome,

@@ -106,6 +106,21 @@ describe('GET /v1/customers/{customerId}', () => {
     expect(profile.eventCount).toBe(4);
   });
 
+  it('keeps traits whose numbers DynamoDB could not store as numbers (1e200, 5e-324)', async () => {
+    await deliver([
+      callRecord('acme', {
+        type: 'identify',
+        userId: 'astronomer',
+        traits: { distance: 1e200, tiny: 5e-324 },
+      }),
+    ]);
+    const response = await getProfile(acme, 'astronomer');
+    expect(response.statusCode).toBe(200);
+    const profile = CustomerProfileResponse.parse(JSON.parse(response.body));
+    expect(profile.traits.distance?.value).toBe(1e200);
+    expect(profile.traits.tiny?.value).toBe(5e-324);
+  });
+
   it('answers 404 to another tenant and for an unknown customer, the same way', async () => {
     const otherTenant = await getProfile(globex, 'claire');
     const unknown = await getProfile(acme, 'nobody-by-that-id');

@@ -367,14 +367,19 @@ describe('a writer that overlaps the processor', () => {
     const processing = processBatch(later);
     await held.reached;
     // Another writer bumps the version after the processor read version 1.
+    const read = await loadCustomerState('acme', customer);
     await dynamo().send(
       new UpdateCommand({
         TableName: resources.customersTable,
         Key: { pk, sk: 'STATE' },
-        UpdateExpression: 'SET version = :bumped, #s.version = :bumped',
+        UpdateExpression: 'SET version = :bumped, #s = :state',
         ConditionExpression: 'version = :read',
         ExpressionAttributeNames: { '#s': 'state' },
-        ExpressionAttributeValues: { ':read': 1, ':bumped': 2 },
+        ExpressionAttributeValues: {
+          ':read': 1,
+          ':bumped': 2,
+          ':state': JSON.stringify({ ...read, version: 2 }),
+        },
       }),
     );
     const before = proxy.requests.length;

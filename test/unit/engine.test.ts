@@ -11,7 +11,7 @@ import { actionIdFor, instanceIdFor } from '../../lambdas/core/ids.js';
 import { noEffects } from '../../lambdas/core/journey-runtime.js';
 import { ActionWebhookBody } from '../../schemas/action.js';
 import { CustomerState, RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
-import { Journey, type JourneyInput } from '../../schemas/journey.js';
+import { Journey } from '../../schemas/journey.js';
 import type { CallRecord } from '../../schemas/stream-record.js';
 
 const TENANT = 'acme';
