@@ -6,6 +6,7 @@ import RudderAnalytics from '@rudderstack/rudder-sdk-node';
 import { Analytics as SegmentAnalytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCustomerState } from '../../lambdas/adapters/customer-store.js';
+import { messageIdKey } from '../../lambdas/core/engine.js';
 import type { CustomerState } from '../../schemas/customer-state.js';
 import { type LocalStack, startLocalStack } from '../../scripts/local/local-stack.js';
 import { pointAdaptersAt } from '../integration/support/adapters.js';
@@ -70,7 +71,7 @@ describe('real tracking libraries against the local stack', () => {
 
     const state = await stateAfter(userId, 4);
     expect(state.eventCount).toBe(4);
-    expect(state.recentMessageIds).toEqual(expect.arrayContaining(ids));
+    expect(state.recentMessageIds).toEqual(expect.arrayContaining(ids.map(messageIdKey)));
     const [first] = await streamed([userId]);
     expect(first?.call).toMatchObject({
       channel: 'server',
@@ -202,7 +203,7 @@ describe('real tracking libraries against the local stack', () => {
       // Give a second copy every chance to be applied before counting.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect((await loadCustomerState(stack.tenantId, userId))?.eventCount).toBe(1);
-      expect(state.recentMessageIds).toContain(`order-${userId}`);
+      expect(state.recentMessageIds).toContain(messageIdKey(`order-${userId}`));
     } finally {
       await proxy.close();
     }

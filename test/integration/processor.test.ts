@@ -5,6 +5,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamRecord } from 'a
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dynamo, kinesis, resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
 import { customerPartition, listActions, loadCustomerState } from '../../lambdas/adapters/customer-store.js';
+import { messageIdKey } from '../../lambdas/core/engine.js';
 import { actionIdFor, instanceIdFor } from '../../lambdas/core/ids.js';
 import { handler as ingest } from '../../lambdas/ingest/handler.js';
 import { handler as processor } from '../../lambdas/processor/handler.js';
@@ -143,7 +144,7 @@ describe('the journey processor', () => {
       customerId: customer,
       version: 1,
       appliedSequence: sequenceOf(records.at(-1)),
-      recentMessageIds: calls.map((call) => call.messageId),
+      recentMessageIds: calls.map((call) => messageIdKey(call.messageId)),
       eventCount: 3,
       firstSeenAt: expect.any(String),
       lastSeenAt: expect.any(String),
@@ -213,7 +214,7 @@ describe('the journey processor', () => {
     expect(await loadCustomerState('acme', cut)).toMatchObject({
       eventCount: 5,
       appliedSequence: sequenceOf(cutRecords.at(-1)),
-      recentMessageIds: cutCalls.map((call) => call.messageId),
+      recentMessageIds: cutCalls.map((call) => messageIdKey(call.messageId)),
       journeys: { 'cart-reminder': { entries: 2 } },
     });
     const cutActions = await listActions('acme', cut);
@@ -329,7 +330,7 @@ describe('the journey processor', () => {
       tenantId: 'acme',
       customerId: shared,
       eventCount: 1,
-      recentMessageIds: [acmeCalls[0]?.messageId],
+      recentMessageIds: [messageIdKey(acmeCalls[0]?.messageId ?? '')],
     });
     expect(await loadCustomerState('acme', other)).toMatchObject({
       tenantId: 'acme',
@@ -341,7 +342,7 @@ describe('the journey processor', () => {
       tenantId: 'globex',
       customerId: shared,
       eventCount: 2,
-      recentMessageIds: globexCalls.map((call) => call.messageId),
+      recentMessageIds: globexCalls.map((call) => messageIdKey(call.messageId)),
     });
     const acmeActions = await listActions('acme', shared);
     const globexActions = await listActions('globex', shared);
@@ -405,7 +406,7 @@ describe('a writer that overlaps the processor', () => {
     const records = await trackThroughIngest(acme, calls);
     const pk = customerPartition('acme', customer);
     // The invocation with the later records has read (nothing yet) and is about to write...
-    const held = proxy.holdNext('TransactWriteItems', pk, calls[5]?.messageId ?? '');
+    const held = proxy.holdNext('TransactWriteItems', pk, messageIdKey(calls[5]?.messageId ?? ''));
     const laterInvocation = processBatch(records.slice(3));
     await held.reached;
 
@@ -417,7 +418,7 @@ describe('a writer that overlaps the processor', () => {
     expect(await loadCustomerState('acme', customer)).toMatchObject({
       version: 2,
       eventCount: calls.length,
-      recentMessageIds: calls.map((call) => call.messageId),
+      recentMessageIds: calls.map((call) => messageIdKey(call.messageId)),
     });
     expect(await listActions('acme', customer)).toHaveLength(2);
   });
@@ -436,7 +437,7 @@ describe('a writer that overlaps the processor', () => {
     ];
     const records = await trackThroughIngest(acme, calls);
     const pk = customerPartition('acme', customer);
-    const held = proxy.holdNext('TransactWriteItems', pk, calls[0]?.messageId ?? '');
+    const held = proxy.holdNext('TransactWriteItems', pk, messageIdKey(calls[0]?.messageId ?? ''));
     const earlierInvocation = processBatch(records.slice(0, 3));
     await held.reached;
 

@@ -16,6 +16,7 @@ import { CUSTOMERS_TABLE } from '../../lambdas/adapters/table-design.js';
 import { timerBucketOf, timerSortKey } from '../../lambdas/adapters/timer-items.js';
 import { dueTimers } from '../../lambdas/adapters/timer-queue.js';
 import type { ActionIntent } from '../../lambdas/core/engine.js';
+import { messageIdKey } from '../../lambdas/core/engine.js';
 import { VersionConflictError } from '../../lambdas/core/errors.js';
 import { processKinesisBatch } from '../../lambdas/processor/process-batch.js';
 import { handler as sweeper } from '../../lambdas/sweeper/handler.js';
@@ -360,7 +361,9 @@ describe('the timer sweep', () => {
       timers: [timer],
     } of customers) {
       const state = await loadCustomerState(tenantId, customerId);
-      expect(state?.recentMessageIds.filter((id) => id === timer?.timerId)).toHaveLength(1);
+      expect(state?.recentMessageIds.filter((id) => id === messageIdKey(timer?.timerId ?? ''))).toHaveLength(
+        1,
+      );
       // Written once by its creation, once by the timer's record: the repeat wrote nothing.
       expect(state?.version).toBe(2);
       // The processor deleted the fired timer's item when it applied its record.
