@@ -112,6 +112,9 @@ export function parseWith<S extends z.ZodType>(
 function writeKeyOfHeader(event: APIGatewayProxyEventV2): string | undefined {
   const value = header(event, 'Authorization');
   if (value === undefined) return undefined;
+  // An API key with the `ingest` scope may also be sent the way the config API takes keys.
+  const bearer = value.match(/^Bearer\s+(\S{1,200})\s*$/i);
+  if (bearer?.[1] !== undefined) return bearer[1];
   const match = value.match(/^Basic\s+([A-Za-z0-9+/=]+)\s*$/i);
   if (match?.[1] === undefined) throw new UnauthorizedError('The authorization header is not HTTP Basic.');
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
@@ -133,9 +136,19 @@ export async function authenticateWriteKey(
     throw new UnauthorizedError('A write key is required (HTTP Basic username, or writeKey in the body).');
   if (writeKey.length === 0 || writeKey.length > 200)
     throw new UnauthorizedError('The write key is not valid.');
-  const tenantId = await findTenantIdByWriteKey(writeKey);
+  const tenantId = (await findTenantIdByWriteKey(writeKey)) ?? (await tenantOfIngestApiKey(writeKey));
   if (tenantId === null) throw new UnauthorizedError('The write key is not valid.');
   return tenantId;
+}
+
+/** An API key works as a write key when it has the `ingest` scope (or `admin`). */
+async function tenantOfIngestApiKey(key: string): Promise<string | null> {
+  const found = await findApiKey(key);
+  if (found === null) return null;
+  if (!found.scopes.includes('ingest') && !found.scopes.includes('admin')) {
+    throw new ForbiddenError('This API key lacks the "ingest" scope.');
+  }
+  return found.tenantId;
 }
 
 /**

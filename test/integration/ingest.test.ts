@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../lambdas/adapters/api-key-store.js';
 import { resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
 import { putTenant, revokeWriteKey } from '../../lambdas/adapters/config-store.js';
 import type { HttpResult } from '../../lambdas/http/responses.js';
@@ -73,6 +74,27 @@ async function refusedWithoutWriting(request: () => ReturnType<typeof invoke>) {
 const validCall = () => ({ userId: `user-${randomUUID()}`, event: 'page_viewed' });
 
 describe('POST /v1/track', () => {
+  it('takes an API key with the ingest scope as a write key (Basic or Bearer), refuses one without it (403)', async () => {
+    const ingestKey = await createApiKey('acme', { name: 'server', scopes: ['ingest'] }, 'test', new Date());
+    const readKey = await createApiKey(
+      'acme',
+      { name: 'reader', scopes: ['config:read'] },
+      'test',
+      new Date(),
+    );
+    const asBasic = await track(validCall(), ingestKey.key);
+    expect(asBasic.statusCode).toBe(200);
+    const asBearer = await invoke(
+      httpEvent('POST /v1/track', {
+        body: validCall(),
+        headers: { authorization: `Bearer ${ingestKey.key}` },
+      }),
+    );
+    expect(asBearer.statusCode).toBe(200);
+    const withoutScope = await refusedWithoutWriting(() => track(validCall(), readKey.key));
+    expect(withoutScope.statusCode).toBe(403);
+  });
+
   it('answers 200 once the event is in Kinesis under the customer’s partition key', async () => {
     const userId = `user-${randomUUID()}`;
     const sent = {
