@@ -1,7 +1,6 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ActionDefinition, type DraftChange } from '../../schemas/config-api.js';
-import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
+import { queryByPrefix } from './query-by-prefix.js';
 import { writeWithAudit } from './tenant-audit.js';
 
 /** The action catalog: pk `TENANT#<tenantId>`, sk `ACTIONDEF#<actionId>`, one item per action. */
@@ -11,22 +10,10 @@ const key = (tenantId: string, actionId: string) => ({
 });
 
 export async function listActionDefinitions(tenantId: string): Promise<ActionDefinition[]> {
-  const actions: ActionDefinition[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: env().CONFIG_TABLE,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':prefix': 'ACTIONDEF#' },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) actions.push(ActionDefinition.parse(item.action));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return actions;
+  const items = await queryByPrefix(env().CONFIG_TABLE, `TENANT#${tenantId}`, 'ACTIONDEF#', {
+    consistentRead: true,
+  });
+  return items.map((item) => ActionDefinition.parse(item.action));
 }
 
 /** Writes a definition, and its audit entry, if its revision is still `expectedRevision` (undefined: new). */

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiKeyScope, ApiKeySummary, type CreatedApiKey } from '../../schemas/api-key.js';
 import { NotFoundError } from '../core/errors.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
+import { queryByPrefix } from './query-by-prefix.js';
 import { writeWithAudit } from './tenant-audit.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -131,21 +132,8 @@ export async function touchApiKey(tenantId: string, keyId: string, now: Date): P
 }
 
 export async function listApiKeys(tenantId: string): Promise<ApiKeySummary[]> {
-  const keys: ApiKeySummary[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: env().CONFIG_TABLE,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':prefix': 'APIKEY#' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) keys.push(ApiKeySummary.parse(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return keys;
+  const items = await queryByPrefix(env().CONFIG_TABLE, `TENANT#${tenantId}`, 'APIKEY#');
+  return items.map((item) => ApiKeySummary.parse(item));
 }
 
 /** Revokes a key of this tenant (404 for any other tenant's key): refused (401) from then on. */

@@ -1,17 +1,12 @@
 import { createHash } from 'node:crypto';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Journey } from '../../schemas/journey.js';
 import { Tenant } from '../../schemas/tenant.js';
 import { compileJourneys, type PublishedJourneys } from '../core/engine.js';
 import { clearApiKeyCache } from './api-key-store.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
+import { queryByPrefix } from './query-by-prefix.js';
 import { TtlCache } from './ttl-cache.js';
 
 /**
@@ -65,22 +60,10 @@ export async function loadPublishedJourneys(tenantId: string): Promise<Published
   return journeys.getOrLoad(tenantId, async () => {
     const current: Journey[] = [];
     const versions: Journey[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await dynamo().send(
-        new QueryCommand({
-          TableName: env().CONFIG_TABLE,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':prefix': 'JOURNEY' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const journey = Journey.parse(item.journey);
-        (String(item.sk).startsWith('JOURNEYVERSION#') ? versions : current).push(journey);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    for (const item of await queryByPrefix(env().CONFIG_TABLE, `TENANT#${tenantId}`, 'JOURNEY')) {
+      const journey = Journey.parse(item.journey);
+      (String(item.sk).startsWith('JOURNEYVERSION#') ? versions : current).push(journey);
+    }
     return compileJourneys(current, versions);
   });
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Action } from '../../schemas/action.js';
 import { CustomerState } from '../../schemas/customer-state.js';
 import type { Timer } from '../../schemas/timer.js';
@@ -7,6 +7,7 @@ import type { ActionIntent } from '../core/engine.js';
 import { VersionConflictError } from '../core/errors.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
+import { queryByPrefix } from './query-by-prefix.js';
 import { CUSTOMERS_TABLE, retryQueue, timerQueue } from './table-design.js';
 import {
   NO_TIMER_CHANGES,
@@ -197,20 +198,12 @@ export async function saveCustomerOutcome(
  * carry no time, so the customer's actions (bounded by their 90-day time to live) are sorted here.
  */
 export async function listActions(tenantId: string, customerId: string, limit = 100): Promise<Action[]> {
-  const actions: Action[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: env().CUSTOMERS_TABLE,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': customerPartition(tenantId, customerId), ':prefix': 'ACTION#' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) actions.push(Action.parse(item.action));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  const items = await queryByPrefix(
+    env().CUSTOMERS_TABLE,
+    customerPartition(tenantId, customerId),
+    'ACTION#',
+  );
+  const actions = items.map((item) => Action.parse(item.action));
   return actions
     .sort((a, b) => b.firedAt.localeCompare(a.firedAt) || a.actionId.localeCompare(b.actionId))
     .slice(0, limit);

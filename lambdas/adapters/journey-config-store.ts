@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type AuditEntry,
   AuditEntry as AuditEntrySchema,
@@ -10,6 +10,7 @@ import { Journey } from '../../schemas/journey.js';
 import { PreconditionFailedError } from '../core/errors.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
+import { queryByPrefix } from './query-by-prefix.js';
 
 /**
  * The config API's journeys in the config table, beside what the processor reads:
@@ -34,22 +35,7 @@ const auditSk = (journeyId: string, revision: number) =>
   `AUDIT#${journeyId}#${String(revision).padStart(9, '0')}`;
 
 async function queryPrefix(tenantId: string, prefix: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: env().CONFIG_TABLE,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk(tenantId), ':prefix': prefix },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return items;
+  return queryByPrefix(env().CONFIG_TABLE, pk(tenantId), prefix, { consistentRead: true });
 }
 
 export async function getJourneyResource(

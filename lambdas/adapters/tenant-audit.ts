@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type TenantAuditEntry,
   TenantAuditEntry as TenantAuditEntrySchema,
@@ -7,6 +7,7 @@ import {
 import { PreconditionFailedError } from '../core/errors.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
+import { queryByPrefix } from './query-by-prefix.js';
 
 /**
  * The audit of tenant-wide resources: pk `TENANT#<tenantId>`, sk `TENANTAUDIT#<time>#<random>`,
@@ -56,21 +57,8 @@ export async function writeWithAudit(
 
 /** The tenant's audit, oldest first. */
 export async function listTenantAudit(tenantId: string): Promise<TenantAuditEntry[]> {
-  const entries: TenantAuditEntry[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: env().CONFIG_TABLE,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':prefix': 'TENANTAUDIT#' },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? [])
-      entries.push(TenantAuditEntrySchema.parse(JSON.parse(String(item.entry))));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return entries;
+  const items = await queryByPrefix(env().CONFIG_TABLE, `TENANT#${tenantId}`, 'TENANTAUDIT#', {
+    consistentRead: true,
+  });
+  return items.map((item) => TenantAuditEntrySchema.parse(JSON.parse(String(item.entry))));
 }
