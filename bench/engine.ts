@@ -30,7 +30,7 @@ import type { Comparison, Condition } from '../schemas/condition.js';
 import type { CustomerState } from '../schemas/customer-state.js';
 import { durationSeconds } from '../schemas/duration.js';
 import { Journey } from '../schemas/journey.js';
-import type { StreamRecord } from '../schemas/stream-record.js';
+import { type StreamRecord, timerFiredRecord } from '../schemas/stream-record.js';
 import type { Timer } from '../schemas/timer.js';
 import { dynamoItemSize, numberSize, utf8, valueSize } from './dynamo-item-size.js';
 
@@ -433,18 +433,6 @@ class TimerHeap {
   }
 }
 
-function timerRecordOf(timer: Timer, at: string): StreamRecord {
-  return {
-    kind: 'timer',
-    tenantId: timer.tenantId,
-    customerId: timer.customerId,
-    receivedAt: at,
-    timerId: timer.timerId,
-    instanceId: timer.instanceId,
-    dueAt: timer.dueAt,
-  };
-}
-
 let sequence = 10n ** 20n;
 const sequenced = (record: StreamRecord): SequencedRecord => {
   sequence += 1n;
@@ -579,7 +567,7 @@ function engineThroughput(report: Report): Workload {
     const record = records[i] as StreamRecord;
     // The sweeper puts every timer due by now in the stream, ahead of this event.
     for (let due = timers.popDue(record.receivedAt); due; due = timers.popDue(record.receivedAt)) {
-      apply(timerRecordOf(due, record.receivedAt));
+      apply(timerFiredRecord(due, record.receivedAt));
       if (i >= warmup) timerRecords += 1;
     }
     if (i % 100 === 0 && samples.length < 5_000 && record.kind === 'call' && record.call.type === 'track') {
@@ -928,7 +916,7 @@ function capacityUnits(report: Report, exponent: number) {
     const at = T0 + Math.floor((i * spanMs) / totalEvents);
     const when = new Date(at).toISOString();
     for (let due = timers.popDue(when); due; due = timers.popDue(when)) {
-      pending.push(timerRecordOf(due, when));
+      pending.push(timerFiredRecord(due, when));
       if (pending.length === 100) flush();
     }
     pending.push(trackRecord(random, `customer-${nextCustomer()}`, at));
@@ -992,7 +980,7 @@ function customerAfter(journeys: PublishedJourneys, events: number, seed: number
   for (let i = 0; i < events; i += 1) {
     const at = T0 + Math.floor((i * 90 * DAY) / events);
     const when = new Date(at).toISOString();
-    for (let due = timers.popDue(when); due; due = timers.popDue(when)) apply(timerRecordOf(due, when));
+    for (let due = timers.popDue(when); due; due = timers.popDue(when)) apply(timerFiredRecord(due, when));
     apply(trackRecord(random, customerId, at, i === 0 ? 'Signed Up' : random.pick(mix)));
     // Now and then a new trait, as identify calls bring.
     if (i % 200 === 0) apply(identifyRecord(random, customerId, at + 1));

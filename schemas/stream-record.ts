@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { IsoDateTime, Slug } from './common.js';
 import { MergedHistory } from './customer-state.js';
 import { ANONYMOUS_PREFIX, SegmentCall } from './segment-call.js';
+import type { Timer } from './timer.js';
 
 /**
  * What travels in the Kinesis stream, keyed by tenant and customer (see `partitionKeyOf`).
@@ -65,6 +66,22 @@ export const TimerRecord = z.object({
   dueAt: IsoDateTime,
 });
 export type TimerRecord = z.infer<typeof TimerRecord>;
+
+/**
+ * The record the sweeper puts when `timer` is due; `at` is when it is put (at or after `dueAt`),
+ * the processor's clock for it. The dry run builds the same record, at the due time.
+ */
+export function timerFiredRecord(timer: Timer, at: string): TimerRecord {
+  return {
+    kind: 'timer',
+    tenantId: timer.tenantId,
+    customerId: timer.customerId,
+    receivedAt: at,
+    timerId: timer.timerId,
+    instanceId: timer.instanceId,
+    dueAt: timer.dueAt,
+  };
+}
 
 export const StreamRecord = z.discriminatedUnion('kind', [CallRecord, LinkRecord, MergeRecord, TimerRecord]);
 export type StreamRecord = z.infer<typeof StreamRecord>;

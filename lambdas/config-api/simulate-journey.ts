@@ -3,7 +3,7 @@ import { SimulateRequest as SimulateRequestSchema } from '../../schemas/config-a
 import type { CustomerState } from '../../schemas/customer-state.js';
 import type { Journey } from '../../schemas/journey.js';
 import type { SegmentCall } from '../../schemas/segment-call.js';
-import type { CallRecord, StreamRecord } from '../../schemas/stream-record.js';
+import { type CallRecord, type StreamRecord, timerFiredRecord } from '../../schemas/stream-record.js';
 import type { Timer } from '../../schemas/timer.js';
 import { applyRecordsToCustomer, compileJourneys } from '../core/engine.js';
 import type { JourneyMetric } from '../core/journey-runtime.js';
@@ -121,18 +121,7 @@ export function simulateJourney(
         (timer) => timer.timerId === due.timerId && timer.firedAt === undefined,
       );
       if (listed !== undefined) listed.firedAt = due.dueAt;
-      apply(
-        {
-          kind: 'timer',
-          tenantId,
-          customerId,
-          receivedAt: due.dueAt,
-          timerId: due.timerId,
-          instanceId: due.instanceId,
-          dueAt: due.dueAt,
-        },
-        due.dueAt,
-      );
+      apply(timerFiredRecord(due, due.dueAt), due.dueAt);
     }
     result.notes.push(`Stopped after ${MAX_SIMULATED_TIMERS} timers: the journey keeps waiting in a loop.`);
   };

@@ -1,5 +1,5 @@
 import pMap from 'p-map';
-import type { TimerRecord } from '../../schemas/stream-record.js';
+import { timerFiredRecord } from '../../schemas/stream-record.js';
 import { putRecordsDurably } from '../adapters/event-stream.js';
 import { logger } from '../adapters/logger.js';
 import { CUSTOMERS_TABLE } from '../adapters/table-design.js';
@@ -41,17 +41,7 @@ export interface TimerSweepReport {
  * stay due for the next run).
  */
 export async function putTimerFirings(due: readonly DueTimer[], now: Date): Promise<void> {
-  const records = due.map(
-    ({ timer }): TimerRecord => ({
-      kind: 'timer',
-      tenantId: timer.tenantId,
-      customerId: timer.customerId,
-      receivedAt: now.toISOString(),
-      timerId: timer.timerId,
-      instanceId: timer.instanceId,
-      dueAt: timer.dueAt,
-    }),
-  );
+  const records = due.map(({ timer }) => timerFiredRecord(timer, now.toISOString()));
   if (records.length > 0) await putRecordsDurably(records);
 }
 

@@ -5,7 +5,12 @@ import {
   type SequencedRecord,
 } from '../../../lambdas/core/engine.js';
 import type { CustomerState, JourneyInstance } from '../../../schemas/customer-state.js';
-import type { CallRecord, StreamRecord, TimerRecord } from '../../../schemas/stream-record.js';
+import {
+  type CallRecord,
+  type StreamRecord,
+  type TimerRecord,
+  timerFiredRecord,
+} from '../../../schemas/stream-record.js';
 import type { Timer } from '../../../schemas/timer.js';
 
 /**
@@ -77,15 +82,7 @@ export function identifyRecord(
 
 /** What the sweeper puts in the stream when a timer is due: `at` is when it put it (≥ dueAt). */
 export function timerRecord(timer: Timer, at: string = timer.dueAt): TimerRecord {
-  return {
-    kind: 'timer',
-    tenantId: timer.tenantId,
-    customerId: timer.customerId,
-    receivedAt: at,
-    timerId: timer.timerId,
-    instanceId: timer.instanceId,
-    dueAt: timer.dueAt,
-  };
+  return timerFiredRecord(timer, at);
 }
 
 /**
