@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { IsoDateTime, JsonObject, Slug } from './common.js';
+import { ConsentLedger } from './consent.js';
 import { Channel } from './segment-call.js';
 
 /** How many recent message ids a customer remembers to drop SDK retries and stream redeliveries. */
@@ -107,6 +108,8 @@ export const CustomerState = z.object({
   /** Behavioural counters by counter id, only for what published journeys ask about. */
   counters: z.record(z.string(), CounterBuckets).optional(),
   recentEvents: z.array(RecentEvent).max(50).optional(),
+  /** The customer's current consents (history: `CONSENT#` items); absent until they say something. */
+  consent: ConsentLedger.optional(),
 });
 export type CustomerState = z.infer<typeof CustomerState>;
 

@@ -33,6 +33,14 @@ export const CONFIG_TABLE = {
  * - timer:  sk `TIMER#<timerId>`: a pending journey wait (`timer`, `dueAt`; `timerQueue` until it
  *           fires, `firedAt` after), deleted by the processor when it applies the timer's
  *           record, by TTL (`expiresAt` = dueAt + 7 days) otherwise
+ * - consent history: sk `CONSENT#<at>#<changeId>`, append-only (schemas/consent.ts), written by
+ *           the processor in the state's write
+ * - decision: sk `DECISION#<decidedAt>#<decisionId>` (schemas/decision.ts), taken or suppressed,
+ *           by the processor (push) and the decision API (pull); TTL = tenant retention
+ * - caps:   sk `CAPS`: the customer's recent sends and impressions counted by frequency caps,
+ *           versioned, written by the processor and the decision API under a condition
+ * - erasure tombstone: pk `ERASED#<salted hash of tenant#customer>`, sk `ERASED`: holds no
+ *           personal data; records for that customer received before the erasure are dropped
  *
  * The table's stream (NEW_IMAGE) feeds the dispatcher with newly written actions: the outbox
  * pattern, so an action is delivered if and only if the state change that produced it was
