@@ -1,5 +1,10 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { Action } from '../../schemas/action.js';
 import { CustomerState } from '../../schemas/customer-state.js';
 import type { Timer } from '../../schemas/timer.js';
@@ -35,10 +40,20 @@ export const actionIdOfSortKey = (sortKey: string) => sortKey.slice('ACTION#'.le
  */
 export const MAX_ITEMS_PER_WRITE = 100;
 
+/**
+ * Other items a customer's write carries in the same transaction (consent history, decisions,
+ * caps…), as TransactWriteItems entries of the document client; each counts in the budget.
+ */
+export type ExtraWrite = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
 /** How many items one customer's write touches: what must stay within MAX_ITEMS_PER_WRITE. */
-export function itemsInWrite(actions: readonly unknown[], timers: TimerChanges = NO_TIMER_CHANGES): number {
+export function itemsInWrite(
+  actions: readonly unknown[],
+  timers: TimerChanges = NO_TIMER_CHANGES,
+  extraWrites: readonly ExtraWrite[] = [],
+): number {
   const net = netTimerChanges(timers);
-  return 1 + actions.length + net.set.length + net.cancel.length;
+  return 1 + actions.length + net.set.length + net.cancel.length + extraWrites.length;
 }
 
 /**
@@ -105,7 +120,8 @@ function newTimerItem(timer: Timer) {
  * only if it does not exist yet. An action that exists already was fired before for the same
  * cause: it is left as it is and the rest is written. Timers are armed (put, replacing one of
  * the same id) and cancelled (deleted; deleting a timer that is gone changes nothing) without
- * condition.
+ * condition. `extraWrites` go in the same transaction, after the timers; one whose condition
+ * fails makes the whole write a VersionConflictError (read again, retry).
  *
  * @throws RangeError when the write would touch more than MAX_ITEMS_PER_WRITE items (see
  * `itemsInWrite`), or a timer of another customer
@@ -115,8 +131,9 @@ export async function saveCustomerOutcome(
   state: CustomerState,
   actions: readonly ActionIntent[],
   timers: TimerChanges = NO_TIMER_CHANGES,
+  extraWrites: readonly ExtraWrite[] = [],
 ): Promise<CustomerState> {
-  const items = itemsInWrite(actions, timers);
+  const items = itemsInWrite(actions, timers, extraWrites);
   if (items > MAX_ITEMS_PER_WRITE) {
     throw new RangeError(`at most ${MAX_ITEMS_PER_WRITE} items per write, got ${items}`);
   }
@@ -152,7 +169,7 @@ export async function saveCustomerOutcome(
   let pending = [...actions];
   for (;;) {
     try {
-      if (pending.length === 0 && timerWrites.length === 0) {
+      if (pending.length === 0 && timerWrites.length === 0 && extraWrites.length === 0) {
         await dynamo().send(new PutCommand(statePut));
       } else {
         await dynamo().send(
@@ -167,6 +184,7 @@ export async function saveCustomerOutcome(
                 },
               })),
               ...timerWrites,
+              ...extraWrites,
             ],
           }),
         );
