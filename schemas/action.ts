@@ -36,6 +36,8 @@ export const Action = z.object({
   priority: z.number().int().optional(),
   variant: z.string().optional(),
   reason: z.string().max(500).optional(),
+  /** The consent purpose this action uses; absent means `marketing`. */
+  purpose: Slug.optional(),
   delivery: Delivery,
 });
 export type Action = z.infer<typeof Action>;

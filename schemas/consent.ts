@@ -61,3 +61,9 @@ export const ConsentBasis = z.object({
   since: IsoDateTime.optional(),
 });
 export type ConsentBasis = z.infer<typeof ConsentBasis>;
+
+/** The consent channel an action channel reaches the customer on; `webhook` names none. */
+export function consentChannelOf(actionChannel: string): ConsentChannel | undefined {
+  const parsed = ConsentChannel.safeParse(actionChannel);
+  return parsed.success ? parsed.data : undefined;
+}

@@ -7,7 +7,14 @@ import { Duration } from './duration.js';
 export const PropertyCondition = Comparison;
 export type PropertyCondition = Comparison;
 
-export const ActionChannel = z.enum(['webhook']);
+/**
+ * Where an action goes: `web`, `mobile` and `store` are where the customer is (pull through the
+ * decision API, or push to that channel's webhook, e.g. the store associates' app); `email`,
+ * `sms` and `push` are sent by the business's own providers behind a webhook; `webhook` is the
+ * tenant's general webhook.
+ */
+export const ActionChannel = z.enum(['webhook', 'web', 'mobile', 'store', 'email', 'sms', 'push']);
+export type ActionChannel = z.infer<typeof ActionChannel>;
 
 const StepId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" and "_"');
 

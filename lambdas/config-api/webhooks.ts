@@ -44,7 +44,8 @@ export async function putWebhook(
   now: Date,
 ): Promise<HttpResult> {
   const channel = ActionChannel.safeParse(event.pathParameters?.channel);
-  if (!channel.success) throw new NotFoundError('No such channel: the only one is "webhook".');
+  if (!channel.success)
+    throw new NotFoundError('No such channel: use one of webhook, web, mobile, store, email, sms, push.');
   const request = parseWith(PutWebhookRequest, readJsonBody(event, MAX_WEBHOOK_REQUEST_BYTES));
   const { tenant, revision } = await tenantOf(key);
   if (tenant.webhook === undefined) refuseIfMatchOnCreate(event);

@@ -348,7 +348,7 @@ describe('webhooks per channel', () => {
     expect(rotated.body.secret).not.toBe(firstSecret);
     expect((await loadTenant('initech'))?.webhook?.secret).toBe(rotated.body.secret);
     expect(
-      (await call('PUT /v1/webhooks/{channel}', admin, { path: { channel: 'sms' }, body: moved })).status,
+      (await call('PUT /v1/webhooks/{channel}', admin, { path: { channel: 'fax' }, body: moved })).status,
     ).toBe(404);
     const reader = await keyWith('initech', ['config:read', 'config:write']);
     expect((await call('PUT /v1/webhooks/{channel}', reader, { path: channel, body: moved })).status).toBe(
