@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { IsoDateTime, JsonObject, Slug } from './common.js';
+import { ConsentChannel, type ConsentDefaults } from './consent.js';
 
 /**
  * The config API's journey resource: an editable draft and the immutable versions published
@@ -180,12 +181,32 @@ export const TenantSettings = z.strictObject({
   arbitrationWeights: z.record(Slug, z.number().min(0).max(1)).default({}),
   /** No action is sent inside these local hours. */
   quietHours: z.strictObject({ start: TimeOfDay, end: TimeOfDay }).optional(),
-  /** Consent assumed for a purpose when a customer has said nothing, by purpose. */
+  /**
+   * Consent assumed for a purpose when a customer has said nothing, by purpose. Opt-in: a
+   * purpose not listed is refused until the customer grants it.
+   */
   consentDefaults: z.record(Slug, z.boolean()).default({}),
+  /**
+   * The same per channel. Not listed: `web`, `mobile`, `store` and `call_center` (where the
+   * customer is already talking to the business) are allowed, `email`, `sms` and `push` need
+   * an opt-in (see `consentDefaultsOf`).
+   */
+  channelConsentDefaults: z.partialRecord(ConsentChannel, z.boolean()).default({}),
   /** Days customer data is kept after its last event. */
   retentionDays: z.number().int().min(30).max(3_650).default(395),
 });
 export type TenantSettings = z.infer<typeof TenantSettings>;
+
+/** Channels where the customer already talks to the business: no separate opt-in by default. */
+const CHANNELS_ALLOWED_BY_DEFAULT = { web: true, mobile: true, store: true, call_center: true } as const;
+
+/** The consent a tenant assumes when the customer has said nothing (no settings yet: opt-in). */
+export function consentDefaultsOf(settings: TenantSettings | undefined): ConsentDefaults {
+  return {
+    purposes: { ...settings?.consentDefaults },
+    channels: { ...CHANNELS_ALLOWED_BY_DEFAULT, ...settings?.channelConsentDefaults },
+  };
+}
 
 /** Global frequency caps: at most `max` actions (of a channel, or all) per customer per `per`. */
 export const GlobalCaps = z.strictObject({
