@@ -129,9 +129,11 @@ export const SimulateResponse = z.object({
 export type SimulateResponse = z.infer<typeof SimulateResponse>;
 
 /**
- * `PUT /v1/webhooks/{channel}`: where a channel's actions are delivered. The `webhook` channel
- * is the tenant's webhook the dispatcher signs deliveries for. A secret is generated the first
- * time, and again when `rotateSecret` is true; it is shown in that answer only.
+ * `PUT /v1/webhooks/{channel}`: where a channel's actions are pushed, signed with the channel's
+ * own secret. The `webhook` channel's also receives actions of channels without their own. A
+ * secret is generated the first time, and again when `rotateSecret` is true; it is shown in that
+ * answer only. The URL must be https and public (docs/webhooks.md, SSRF rules): else 422
+ * `unsafe_webhook_url`.
  */
 export const PutWebhookRequest = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { Slug } from './common.js';
+import { ActionChannel } from './journey.js';
 
 export const Webhook = z.object({
   url: z.url({ protocol: /^https?$/ }),
@@ -20,7 +21,14 @@ export type TenantLimits = z.infer<typeof TenantLimits>;
 export const Tenant = z.object({
   tenantId: Slug,
   name: z.string().min(1).max(200),
+  /**
+   * Legacy: the one webhook of tenants written before webhooks per channel. Read as the
+   * `webhook` channel's (see `webhooksOf` in lambdas/core/tenant-webhooks.ts); the config API
+   * moves it into `webhooks` on the next change.
+   */
   webhook: Webhook.optional(),
+  /** Where each channel's actions are pushed; a channel without one falls back to `webhook`'s. */
+  webhooks: z.partialRecord(ActionChannel, Webhook).optional(),
   limits: TenantLimits.optional(),
 });
 export type Tenant = z.infer<typeof Tenant>;

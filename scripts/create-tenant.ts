@@ -15,13 +15,23 @@ import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { createApiKey } from '../lambdas/adapters/api-key-store.js';
 import { putJourney, putTenant, putWriteKey } from '../lambdas/adapters/config-store.js';
+import { env } from '../lambdas/adapters/env.js';
+import { checkWebhookUrl } from '../lambdas/core/webhook-url-safety.js';
 import { Slug } from '../schemas/common.js';
 import { Journey } from '../schemas/journey.js';
 
 const Arguments = z.object({
   tenant: Slug,
   name: z.string().min(1).max(200),
-  'webhook-url': z.url({ protocol: /^https?$/ }).optional(),
+  'webhook-url': z
+    .url({ protocol: /^https?$/ })
+    .superRefine((url, context) => {
+      // The config API's SSRF rules; ALLOW_PRIVATE_WEBHOOKS=true allows a local receiver.
+      const verdict = checkWebhookUrl(url, { allowPrivate: env().ALLOW_PRIVATE_WEBHOOKS });
+      if (!verdict.safe)
+        context.addIssue({ code: 'custom', message: `unsafe webhook URL: ${verdict.reason}` });
+    })
+    .optional(),
   journeys: z.string().optional(),
 });
 
@@ -50,7 +60,11 @@ async function main(): Promise<void> {
       : { url: args['webhook-url'], secret: randomBytes(32).toString('hex') };
   const writeKey = `wk_${args.tenant}_${randomBytes(18).toString('base64url')}`;
 
-  await putTenant({ tenantId: args.tenant, name: args.name, ...(webhook === undefined ? {} : { webhook }) });
+  await putTenant({
+    tenantId: args.tenant,
+    name: args.name,
+    ...(webhook === undefined ? {} : { webhooks: { webhook } }),
+  });
   await putWriteKey(args.tenant, writeKey, new Date());
   for (const journey of journeys) await putJourney(args.tenant, journey);
   const admin = await createApiKey(

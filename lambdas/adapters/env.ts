@@ -23,6 +23,12 @@ const EnvSchema = z.object({
    * stack lower it to see a wait end.
    */
   MIN_WAIT_SECONDS: z.coerce.number().int().min(0).default(60),
+  /**
+   * Local development only: webhooks may use http and private or loopback addresses (a receiver
+   * on the laptop). Set by the local stack and the tests with local receivers; never by the CDK
+   * stack, so in AWS the SSRF rules of lambdas/core/webhook-url-safety.ts apply in full.
+   */
+  ALLOW_PRIVATE_WEBHOOKS: z.stringbool().default(false),
   /** Config API changes a tenant may make per minute; more get 429. */
   CONFIG_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(120),
 });

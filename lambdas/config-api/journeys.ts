@@ -8,7 +8,7 @@ import {
   MAX_DRAFT_BYTES,
   SimulateRequest,
 } from '../../schemas/config-api.js';
-import type { Journey } from '../../schemas/journey.js';
+import { ActionChannel, type Journey } from '../../schemas/journey.js';
 import { listActionDefinitions } from '../adapters/action-catalog-store.js';
 import type { AuthenticatedKey } from '../adapters/api-key-store.js';
 import { env } from '../adapters/env.js';
@@ -24,6 +24,7 @@ import {
 } from '../adapters/journey-config-store.js';
 import { getTenantWithRevision } from '../adapters/tenant-config-store.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
+import { channelCanDeliver } from '../core/tenant-webhooks.js';
 import { parseWith, readJsonBody } from '../http/request.js';
 import { type HttpResult, jsonResponse } from '../http/responses.js';
 import { diffDrafts } from './draft-diff.js';
@@ -167,7 +168,9 @@ async function validationContextFor(tenantId: string) {
   const tenant = found?.tenant;
   return {
     actionCatalog: new Set(actions.map((action) => action.id)),
-    configuredChannels: new Set(tenant?.webhook === undefined ? [] : ['webhook']),
+    configuredChannels: new Set(
+      ActionChannel.options.filter((channel) => tenant !== undefined && channelCanDeliver(tenant, channel)),
+    ),
     minWaitSeconds: env().MIN_WAIT_SECONDS,
   };
 }

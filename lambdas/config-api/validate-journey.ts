@@ -5,7 +5,7 @@ import { schemaProblems } from './schema-problems.js';
 
 /** What a journey is checked against besides itself. */
 export interface ValidationContext {
-  /** Channels with a delivery configured (the tenant's webhook is the `webhook` channel). */
+  /** Channels whose actions have a webhook: their own, or the `webhook` channel's as fallback. */
   configuredChannels: ReadonlySet<string>;
   /** The tenant's action catalog; undefined or empty: no catalog yet, any action id goes. */
   actionCatalog?: ReadonlySet<string>;
@@ -215,7 +215,7 @@ function stepProblems(journey: Journey, context: ValidationContext): FieldProble
       problems.push({
         code: 'channel_not_configured',
         path: `${at}.action.channel`,
-        message: `Action "${step.action.id}" goes to the ${step.action.channel} channel, which has no webhook configured yet.`,
+        message: `Action "${step.action.id}" goes to the ${step.action.channel} channel, which has no webhook configured yet (nor has the webhook channel, its fallback).`,
       });
   }
   return problems;

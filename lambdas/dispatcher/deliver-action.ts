@@ -11,11 +11,12 @@ import {
 import { postToWebhook } from '../adapters/webhook-client.js';
 import { nextDeliveryStep } from '../core/delivery-policy.js';
 import { customerRef } from '../core/ids.js';
+import { webhookForChannel } from '../core/tenant-webhooks.js';
 
 export type DeliveryOutcome = 'delivered' | 'retry_scheduled' | 'dead_lettered' | 'not_ours';
 
 /**
- * One delivery attempt of one action: claim it, POST it to the tenant's webhook, record the
+ * One delivery attempt of one action: claim it, POST it to the webhook of its channel, record the
  * outcome. Used by the dispatcher (first attempt, from the table's stream) and by the sweeper
  * (retries), so both follow the same rules.
  */
@@ -30,16 +31,18 @@ export async function attemptDelivery(
   const log = { tenantId: action.tenantId, customerRef: customerRef(action.tenantId, action.customerId) };
 
   const tenant = await loadTenant(action.tenantId);
+  // The channel's own webhook, else the tenant's general (`webhook` channel) one.
+  const webhook = tenant === null ? undefined : webhookForChannel(tenant, action.channel);
   const result =
-    tenant?.webhook === undefined
-      ? ({ ok: false, reason: 'the tenant has no webhook configured' } as const)
-      : await postToWebhook(
-          tenant.webhook,
-          JSON.stringify(ActionWebhookBody.parse(action)),
-          action.actionId,
-          now,
-          env().DELIVERY_TIMEOUT_MS,
-        );
+    webhook === undefined
+      ? ({
+          ok: false,
+          reason: `the tenant has no webhook configured for the ${action.channel} channel`,
+        } as const)
+      : await postToWebhook(webhook, JSON.stringify(ActionWebhookBody.parse(action)), action.actionId, now, {
+          timeoutMs: env().DELIVERY_TIMEOUT_MS,
+          allowPrivate: env().ALLOW_PRIVATE_WEBHOOKS,
+        });
 
   if (result.ok) {
     await recordDelivered(key, attempt, now);

@@ -90,6 +90,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DELIVERY_BACKOFF_BASE_SECONDS: deliveryBackoff,
       // Locally a journey may wait seconds, to watch it run; in AWS the shortest wait is a minute.
       MIN_WAIT_SECONDS: process.env.MIN_WAIT_SECONDS ?? '1',
+      // The demo receiver and any test receiver listen on loopback over http.
+      ALLOW_PRIVATE_WEBHOOKS: process.env.ALLOW_PRIVATE_WEBHOOKS ?? 'true',
     });
     // The handlers read their settings on first use: load them only now that the settings are set.
     const lambdas = await loadLambdas();
@@ -214,7 +216,7 @@ async function loadLambdas() {
       config.clearConfigCaches();
     },
     async seedTenant(seed: DemoSeed, writeKey: string, webhook: { url: string; secret: string }) {
-      await config.putTenant({ ...seed.tenant, webhook });
+      await config.putTenant({ ...seed.tenant, webhooks: { webhook } });
       await config.putWriteKey(seed.tenant.tenantId, writeKey, new Date());
       for (const journey of seed.journeys) await config.putJourney(seed.tenant.tenantId, journey);
       const admin = await apiKeys.createApiKey(

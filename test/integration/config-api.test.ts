@@ -5,6 +5,7 @@ import { createApiKey } from '../../lambdas/adapters/api-key-store.js';
 import { dynamo } from '../../lambdas/adapters/aws-clients.js';
 import { loadPublishedJourneys, loadTenant } from '../../lambdas/adapters/config-store.js';
 import { handler as configApi } from '../../lambdas/config-api/handler.js';
+import { webhooksOf } from '../../lambdas/core/tenant-webhooks.js';
 import type { ApiKeyScope } from '../../schemas/api-key.js';
 import { pointAdaptersAt } from './support/adapters.js';
 import { httpEvent } from './support/http-events.js';
@@ -313,7 +314,7 @@ describe('webhooks per channel', () => {
     expect(created.status).toBe(201);
     const firstSecret = String(created.body.secret);
     expect(firstSecret).toHaveLength(64);
-    expect((await loadTenant('initech'))?.webhook).toEqual({
+    expect(webhooksOf((await loadTenant('initech')) ?? { webhook: undefined }).webhook).toEqual({
       url: 'https://hooks.initech.example/ecoute',
       secret: firstSecret,
     });
@@ -346,7 +347,7 @@ describe('webhooks per channel', () => {
       ifMatch: kept.etag,
     });
     expect(rotated.body.secret).not.toBe(firstSecret);
-    expect((await loadTenant('initech'))?.webhook?.secret).toBe(rotated.body.secret);
+    expect(webhooksOf((await loadTenant('initech')) ?? {}).webhook?.secret).toBe(rotated.body.secret);
     expect(
       (await call('PUT /v1/webhooks/{channel}', admin, { path: { channel: 'fax' }, body: moved })).status,
     ).toBe(404);
@@ -354,6 +355,74 @@ describe('webhooks per channel', () => {
     expect((await call('PUT /v1/webhooks/{channel}', reader, { path: channel, body: moved })).status).toBe(
       403,
     );
+  });
+});
+
+describe('webhooks of several channels', () => {
+  it('keeps one webhook and secret per channel, lists them all, and reads a legacy webhook as the webhook channel', async () => {
+    // Written the way tenants were before webhooks per channel: one `webhook` field.
+    await seedTenant({ tenantId: 'hooli-xyz', webhook });
+    const admin = await keyWith('hooli-xyz', ['admin']);
+    const before = await call('GET /v1/webhooks', admin);
+    expect(before.body.webhooks).toEqual([
+      { channel: 'webhook', url: webhook.url, secretHint: webhook.secret.slice(-4) },
+    ]);
+
+    const sms = await call('PUT /v1/webhooks/{channel}', admin, {
+      path: { channel: 'sms' },
+      body: { url: 'https://sms.hooli.example/ecoute' },
+    });
+    expect(sms.status).toBe(201);
+    const listed = await call('GET /v1/webhooks', admin);
+    expect(listed.body.webhooks).toEqual([
+      { channel: 'webhook', url: webhook.url, secretHint: webhook.secret.slice(-4) },
+      {
+        channel: 'sms',
+        url: 'https://sms.hooli.example/ecoute',
+        secretHint: String(sms.body.secret).slice(-4),
+      },
+    ]);
+    const stored = await loadTenant('hooli-xyz');
+    expect(stored?.webhook).toBeUndefined();
+    expect(stored?.webhooks).toEqual({
+      webhook,
+      sms: { url: 'https://sms.hooli.example/ecoute', secret: sms.body.secret },
+    });
+
+    const rotated = await call('PUT /v1/webhooks/{channel}', admin, {
+      path: { channel: 'sms' },
+      body: { url: 'https://sms.hooli.example/ecoute', rotateSecret: true },
+      ifMatch: listed.etag,
+    });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).not.toBe(sms.body.secret);
+    expect((await loadTenant('hooli-xyz'))?.webhooks?.webhook).toEqual(webhook);
+  });
+
+  it.each([
+    ['http://hooks.example.com/x', 'plain http'],
+    ['https://127.0.0.1/x', 'loopback'],
+    ['https://2130706433/x', 'loopback written as a decimal number'],
+    ['https://0x7f.1/x', 'loopback written in hex'],
+    ['https://10.1.2.3/x', 'a private address'],
+    ['https://169.254.169.254/latest/meta-data', 'the metadata address'],
+    ['https://[::ffff:192.168.0.1]/x', 'an IPv4-mapped private address'],
+    ['https://[fd00:ec2::254]/x', 'AWS metadata over IPv6'],
+    ['https://metadata.google.internal/computeMetadata/v1', 'a metadata name'],
+    ['https://localhost/x', 'localhost'],
+  ])('refuses %s (%s) with 422 unsafe_webhook_url and stores nothing', async (url) => {
+    await seedTenant({ tenantId: 'ssrf-probe' });
+    const admin = await keyWith('ssrf-probe', ['admin']);
+    const refused = await call('PUT /v1/webhooks/{channel}', admin, {
+      path: { channel: 'webhook' },
+      body: { url },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({
+      code: 'unsafe_webhook_url',
+      errors: [expect.objectContaining({ code: 'unsafe_webhook_url', path: 'url' })],
+    });
+    expect(webhooksOf((await loadTenant('ssrf-probe')) ?? {})).toEqual({});
   });
 });
 
@@ -370,7 +439,7 @@ describe('the tenant audit', () => {
         'webhook secret_rotated',
       ]),
     );
-    const tenantItem = JSON.stringify((await loadTenant('initech'))?.webhook);
+    const tenantItem = JSON.stringify(webhooksOf((await loadTenant('initech')) ?? {}).webhook);
     const secret = String(JSON.parse(tenantItem).secret);
     expect(JSON.stringify(entries)).not.toContain(secret);
     const acmeAudit = await call('GET /v1/audit', acmeAdmin);

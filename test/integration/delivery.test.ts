@@ -33,6 +33,8 @@ beforeAll(async () => {
     DELIVERY_BACKOFF_BASE_SECONDS: '0',
     DELIVERY_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
     DELIVERY_TIMEOUT_MS: '2000',
+    // The receivers listen on 127.0.0.1 over http.
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
   });
 });
 
@@ -249,7 +251,7 @@ describe('delivering an action', () => {
     expect(await deliveryOf(tenant, customerId)).toMatchObject({
       status: 'retrying',
       attempts: 1,
-      lastError: 'the tenant has no webhook configured',
+      lastError: 'the tenant has no webhook configured for the webhook channel',
     });
 
     await sweepUntilSettled(tenant, customerId);
@@ -257,7 +259,7 @@ describe('delivering an action', () => {
     expect(await deliveryOf(tenant, customerId)).toMatchObject({
       status: 'dead_lettered',
       attempts: MAX_ATTEMPTS,
-      lastError: 'the tenant has no webhook configured',
+      lastError: 'the tenant has no webhook configured for the webhook channel',
     });
     expect(await deadLetteredActions(100)).toContainEqual({ key, attempts: MAX_ATTEMPTS });
   });

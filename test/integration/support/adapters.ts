@@ -14,6 +14,8 @@ export function pointAdaptersAt(names: ResourceNames, settings: Record<string, s
     CUSTOMERS_TABLE: names.customersTable,
     EVENTS_STREAM: names.eventsStream,
     CONFIG_CACHE_SECONDS: '0',
+    // As in AWS unless the test file says it delivers to a receiver on loopback.
+    ALLOW_PRIVATE_WEBHOOKS: 'false',
     ...settings,
   });
   resetEnvForTests();

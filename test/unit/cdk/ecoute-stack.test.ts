@@ -160,6 +160,16 @@ describe('EcouteStack functions', () => {
     });
   });
 
+  it('never lets a function send webhooks to private addresses (no local-development flag)', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(6);
+    for (const fn of functions) {
+      const variables = (fn.Properties as Json).Environment as { Variables: Json };
+      expect(Object.keys(variables.Variables)).not.toContain('ALLOW_PRIVATE_WEBHOOKS');
+    }
+    expect(JSON.stringify(template.toJSON())).not.toContain('ALLOW_PRIVATE_WEBHOOKS');
+  });
+
   it('keeps function and access logs for one month', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 7);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
