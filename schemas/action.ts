@@ -11,6 +11,8 @@ export const Delivery = z.object({
   lastAttemptAt: IsoDateTime.optional(),
   lastError: z.string().max(500).optional(),
   deliveredAt: IsoDateTime.optional(),
+  /** When the dead letter was last put back into the retry queue (`npm run deliveries:replay`). */
+  replayedAt: IsoDateTime.optional(),
 });
 export type Delivery = z.infer<typeof Delivery>;
 

@@ -12,7 +12,17 @@ export interface PostOptions {
   timeoutMs: number;
   /** Local development only: http and private addresses allowed (see webhook-url-safety.ts). */
   allowPrivate: boolean;
+  /** Resolves host names; tests substitute one to play a DNS answer. Defaults to the system's. */
+  resolve?: Resolver;
 }
+
+export type Resolver = (
+  hostname: string,
+  callback: (error: Error | null, addresses: LookupAddress[]) => void,
+) => void;
+
+const systemResolver: Resolver = (hostname, callback) =>
+  dnsLookup(hostname, { all: true }, (error, addresses) => callback(error, addresses ?? []));
 
 class UnsafeWebhookAddressError extends Error {
   override name = 'UnsafeWebhookAddressError';
@@ -24,9 +34,9 @@ class UnsafeWebhookAddressError extends Error {
  * a check and the connection). Node calls it for host names only; IP literals are checked
  * with the URL.
  */
-function checkedLookup(allowPrivate: boolean): LookupFunction {
+export function checkedLookup(allowPrivate: boolean, resolve: Resolver = systemResolver): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    resolve(hostname, (error, addresses) => {
       if (error !== null) return callback(error, '', 0);
       const refused = addresses
         .map((address) => checkWebhookAddress(address.address, { allowPrivate }))
@@ -43,12 +53,17 @@ function checkedLookup(allowPrivate: boolean): LookupFunction {
 
 /** Keep-alive pools, one per mode so a socket opened under local rules is never reused under AWS rules. */
 const agents = new Map<string, http.Agent>();
-function agentFor(protocol: string, allowPrivate: boolean): http.Agent {
+function agentFor(protocol: string, allowPrivate: boolean, resolve?: Resolver): http.Agent {
+  const create = () => {
+    const settings = { keepAlive: resolve === undefined, lookup: checkedLookup(allowPrivate, resolve) };
+    return protocol === 'https:' ? new https.Agent(settings) : new http.Agent(settings);
+  };
+  // A substituted resolver gets an agent of its own, used once.
+  if (resolve !== undefined) return create();
   const key = `${protocol}${allowPrivate}`;
   let agent = agents.get(key);
   if (agent === undefined) {
-    const settings = { keepAlive: true, lookup: checkedLookup(allowPrivate) };
-    agent = protocol === 'https:' ? new https.Agent(settings) : new http.Agent(settings);
+    agent = create();
     agents.set(key, agent);
   }
   return agent;
@@ -82,7 +97,7 @@ export async function postToWebhook(
         url,
         {
           method: 'POST',
-          agent: agentFor(url.protocol, options.allowPrivate),
+          agent: agentFor(url.protocol, options.allowPrivate, options.resolve),
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),

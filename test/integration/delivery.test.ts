@@ -2,22 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
-import { actionSortKey, customerPartition } from '../../lambdas/adapters/customer-store.js';
 import { deadLetteredActions } from '../../lambdas/adapters/outbox-store.js';
 import { verifyWebhookSignature } from '../../lambdas/core/webhook-signature.js';
-import { handler as customerApi } from '../../lambdas/customer-api/handler.js';
 import { handler as dispatcher } from '../../lambdas/dispatcher/handler.js';
-import type { HttpResult } from '../../lambdas/http/responses.js';
-import { handler as ingest } from '../../lambdas/ingest/handler.js';
-import { handler as processor } from '../../lambdas/processor/handler.js';
 import { sweepDueDeliveries } from '../../lambdas/sweeper/sweep-deliveries.js';
 import type { Action } from '../../schemas/action.js';
 import type { Webhook } from '../../schemas/tenant.js';
+import { actionsSeenBy, fireCartReminder } from './support/actions.js';
 import { pointAdaptersAt } from './support/adapters.js';
-import { httpEvent } from './support/http-events.js';
 import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
 import { cartReminder, type SeededTenant, seedTenant } from './support/seed.js';
-import { recordsOfCustomers } from './support/stream-events.js';
 import { insertRecordOf } from './support/table-stream.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
 
@@ -62,38 +56,7 @@ async function tenantWith(webhookUrl?: string): Promise<SeededTenant & { webhook
   return { ...seeded, ...(webhook === undefined ? {} : { webhook }) };
 }
 
-/** A customer abandons a cart: ingest, then the processor, which writes one action to the outbox. */
-async function fireAction(tenant: SeededTenant) {
-  const customerId = `user-${randomUUID()}`;
-  const tracked = await ingest(
-    httpEvent('POST /v1/track', {
-      writeKey: tenant.writeKey,
-      body: { userId: customerId, event: 'cart_abandoned', properties: { total: 80 } },
-    }),
-    {} as Context,
-  );
-  expect(tracked).toMatchObject({ statusCode: 200 });
-  const records = await recordsOfCustomers(resources.eventsStream, [customerId]);
-  expect(await processor({ Records: records }, {} as Context)).toEqual({ batchItemFailures: [] });
-  const actions = await actionsSeenBy(tenant, customerId);
-  expect(actions).toHaveLength(1);
-  const action = actions[0] as Action;
-  const key = { pk: customerPartition(tenant.tenantId, customerId), sk: actionSortKey(action) };
-  return { customerId, action, key };
-}
-
-/** What the tenant reads from the customer API: `GET /v1/customers/{customerId}/actions`. */
-async function actionsSeenBy(tenant: SeededTenant, customerId: string): Promise<Action[]> {
-  const response = (await customerApi(
-    httpEvent('GET /v1/customers/{customerId}/actions', {
-      writeKey: tenant.writeKey,
-      pathParameters: { customerId },
-    }),
-    {} as Context,
-  )) as HttpResult;
-  expect(response.statusCode).toBe(200);
-  return JSON.parse(String(response.body)).actions;
-}
+const fireAction = (tenant: SeededTenant) => fireCartReminder(resources.eventsStream, tenant);
 
 async function deliveryOf(tenant: SeededTenant, customerId: string) {
   return (await actionsSeenBy(tenant, customerId))[0]?.delivery;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { putJourney, putTenant, putWriteKey } from '../../../lambdas/adapters/config-store.js';
 import type { JourneyInput } from '../../../schemas/journey.js';
 import { Journey } from '../../../schemas/journey.js';
-import type { Webhook } from '../../../schemas/tenant.js';
+import type { Tenant, Webhook } from '../../../schemas/tenant.js';
 
 export interface SeededTenant {
   tenantId: string;
@@ -15,7 +15,9 @@ export interface SeededTenant {
  */
 export async function seedTenant(options: {
   tenantId: string;
+  /** The legacy single webhook, as tenants created before webhooks per channel have it. */
   webhook?: Webhook;
+  webhooks?: Tenant['webhooks'];
   journeys?: JourneyInput[];
 }): Promise<SeededTenant> {
   const { tenantId } = options;
@@ -24,6 +26,7 @@ export async function seedTenant(options: {
     tenantId,
     name: `Tenant ${tenantId}`,
     ...(options.webhook === undefined ? {} : { webhook: options.webhook }),
+    ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
   });
   await putWriteKey(tenantId, writeKey, new Date());
   for (const journey of options.journeys ?? []) await putJourney(tenantId, Journey.parse(journey));
