@@ -10,6 +10,9 @@
  * 5. Durable timers against DynamoDB Local and kinesalite: timers armed/s (written with their
  *    customer's state), then timers/s swept from the due index into the stream, with every
  *    DynamoDB operation counted to show that no Scan is made.
+ * 5b. Webhook dispatch (bench/webhooks.ts): actions/s from the table stream's record to the
+ *    receiver's 2xx, in-process dispatcher against DynamoDB Local, 1 vs 10 deliveries at a time,
+ *    with an instant receiver and a 20 ms one; and the HTTP POST alone.
  * 6. Ingest alone (bench/ingest.ts): in-process events/s and CPU µs per event at batch 100, bytes
  *    written to Kinesis per event, and requests/s with p50/p99 latency through the local HTTP
  *    server (autocannon).
@@ -27,6 +30,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { benchEngine } from './engine.js';
 import { benchIngest } from './ingest.js';
+import { benchWebhookDispatch } from './webhooks.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -316,6 +320,7 @@ await bundleSizes();
 await engineThroughput();
 await benchEngine(report);
 await timerSweep();
+await benchWebhookDispatch(report);
 await coldStart();
 await throughLocalStack();
 await benchIngest(report);

@@ -229,7 +229,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     response: WebhookList,
   },
   'PUT /v1/webhooks/{channel}': {
-    summary: 'Set where a channel delivers; a new or rotated signing secret is shown once',
+    summary:
+      'Set where a channel delivers (https, public address: else 422 unsafe_webhook_url); a new or rotated signing secret is shown once',
     tag: 'Config',
     auth: 'apiKey',
     scope: 'admin',
@@ -254,7 +255,8 @@ const ERROR_STATUSES: Record<string, string> = {
   '409': 'Not possible in the resource’s current state',
   '412': 'If-Match is stale: read again',
   '413': 'Body too large',
-  '422': 'The journey is invalid: errors lists each mistake with its path',
+  '422':
+    'Invalid: a journey (invalid_journey, errors lists each mistake with its path) or a webhook URL the SSRF rules refuse (unsafe_webhook_url, path url)',
   '428': 'If-Match is required',
   '429': 'Rate limited (Retry-After)',
 };

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import pMap from 'p-map';
 import { Action } from '../../schemas/action.js';
 import { logger } from '../adapters/logger.js';
@@ -18,8 +18,16 @@ const CONCURRENT_DELIVERIES = 10;
  * sweeper.
  */
 export async function dispatchNewActions(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  return dispatchRecords(event.Records, CONCURRENT_DELIVERIES);
+}
+
+/** The dispatcher's work on a batch of stream records, `concurrency` deliveries at a time (the bench varies it). */
+export async function dispatchRecords(
+  records: DynamoDBRecord[],
+  concurrency: number,
+): Promise<DynamoDBBatchResponse> {
   const failures = await pMap(
-    event.Records,
+    records,
     async (record) => {
       const image = record.dynamodb?.NewImage;
       if (record.eventName !== 'INSERT' || image === undefined) return null;
@@ -34,7 +42,7 @@ export async function dispatchNewActions(event: DynamoDBStreamEvent): Promise<Dy
         return record.dynamodb?.SequenceNumber ?? null;
       }
     },
-    { concurrency: CONCURRENT_DELIVERIES },
+    { concurrency },
   );
   return {
     batchItemFailures: failures
