@@ -100,7 +100,12 @@ async function requeue(key: ActionKey, actionId: string, now: Date): Promise<boo
 /** Moves a tenant's dead-lettered actions (all, one, or those since an instant) back to the retry queue. */
 export async function replayDeadLetters(filter: ReplayFilter, now: Date): Promise<ReplaySummary> {
   const deadLetters = await deadLettersOf(filter);
-  const summary: ReplaySummary = { tenantId: filter.tenantId, matched: deadLetters.length, replayed: [], skipped: [] };
+  const summary: ReplaySummary = {
+    tenantId: filter.tenantId,
+    matched: deadLetters.length,
+    replayed: [],
+    skipped: [],
+  };
   for (const { key, action } of deadLetters) {
     if (await requeue(key, action.actionId, now)) summary.replayed.push(action.actionId);
     else summary.skipped.push(action.actionId);

@@ -412,5 +412,6 @@ describe('EcouteStack for development', () => {
     dev.allResourcesProperties('AWS::DynamoDB::GlobalTable', {
       Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
     });
-  });
+    // A second synth takes seconds on a loaded machine: more than vitest's default 5 s.
+  }, 30_000);
 });
