@@ -15,16 +15,17 @@
  * d. State size of a typical customer (a few journeys, 1,000 events over 90 days) and of a heavy
  *    one (10,000 events), with what each part of the state weighs.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { Engine, type NestedCondition, type RuleProperties, type TopLevelCondition } from 'json-rules-engine';
+import { HOT_SORT_KEY, planStateWrite, type StoredState } from '../lambdas/adapters/customer-state-items.js';
+import { newActionItem, newTimerItem } from '../lambdas/adapters/customer-store.js';
 import type { EvaluationContext } from '../lambdas/core/conditions.js';
 import { CounterRegistry, countWithin } from '../lambdas/core/counters.js';
-import type { ActionIntent, PublishedJourneys, SequencedRecord } from '../lambdas/core/engine.js';
+import type { PublishedJourneys, SequencedRecord } from '../lambdas/core/engine.js';
 import * as sourceEngine from '../lambdas/core/engine.js';
 import type { Comparison, Condition } from '../schemas/condition.js';
 import type { CustomerState } from '../schemas/customer-state.js';
@@ -32,7 +33,7 @@ import { durationSeconds } from '../schemas/duration.js';
 import { Journey } from '../schemas/journey.js';
 import { type StreamRecord, timerFiredRecord } from '../schemas/stream-record.js';
 import type { Timer } from '../schemas/timer.js';
-import { dynamoItemSize, numberSize, utf8, valueSize } from './dynamo-item-size.js';
+import { dynamoItemSize, utf8, valueSize } from './dynamo-item-size.js';
 
 type Report = (measure: string, value: string) => void;
 
@@ -440,76 +441,39 @@ const sequenced = (record: StreamRecord): SequencedRecord => {
 };
 
 const partition = (customerId: string) => `${TENANT}#${customerId}`;
-const hashBucket = (id: string, buckets: number) =>
-  createHash('sha256').update(id).digest().readUInt32BE(0) % buckets;
 
-/** The items the processor writes (lambdas/adapters/customer-store.ts), mirrored for their size. */
-const stateItem = (state: CustomerState) => ({
+/** The single STATE item the processor wrote before the state was split: the whole state as JSON text. */
+const singleStateItem = (state: CustomerState) => ({
   pk: partition(state.customerId),
   sk: 'STATE',
   version: state.version,
-  state,
-});
-const actionItem = (intent: ActionIntent) => ({
-  pk: partition(intent.customerId),
-  sk: `ACTION#${intent.actionId}`,
-  action: { ...intent, delivery: { status: 'pending', attempts: 0 } },
-  queue: `retry#${Number.parseInt(intent.actionId.slice(0, 4), 16) % 4}`,
-  queuedAt: new Date(Date.parse(intent.firedAt) + 60_000).toISOString(),
-  expiresAt: Math.floor(Date.parse(intent.firedAt) / 1_000) + 90 * 86_400,
-});
-const timerItem = (timer: Timer) => ({
-  pk: partition(timer.customerId),
-  sk: `TIMER#${timer.timerId}`,
-  timer,
-  timerQueue: `timers#${hashBucket(timer.timerId, 16)}`,
-  dueAt: timer.dueAt,
-  expiresAt: Math.floor(Date.parse(timer.dueAt) / 1_000) + 7 * 86_400,
+  state: JSON.stringify(state),
 });
 
 const KB = 1_024;
-const readUnits = (bytes: number | undefined) => (bytes === undefined ? 1 : Math.ceil(bytes / (4 * KB)));
+/** A strongly consistent read: 1 unit per 4 KB of everything it returns (a Query sums its items). */
+const readUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / (4 * KB)));
 const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / KB));
 
-/**
- * What-if: the state with each remembered message id stored as a 12-character digest ("#" and
- * 66 bits of SHA-256 in base64url) instead of the id itself (a Segment UUID is 36 characters).
- */
-const DIGEST_LENGTH = 12;
-const withDigestedMessageIds = (state: CustomerState): CustomerState => ({
-  ...state,
-  recentMessageIds: state.recentMessageIds.map(
-    (id) =>
-      `#${createHash('sha256')
-        .update(id)
-        .digest('base64url')
-        .slice(0, DIGEST_LENGTH - 1)}`,
-  ),
-});
-/** The same, by arithmetic: each id's bytes replaced by the digest's. */
-const digestedSize = (state: CustomerState, size: number) =>
-  size - state.recentMessageIds.reduce((sum, id) => sum + utf8(id) - DIGEST_LENGTH, 0);
-
-const COLD_PARTS = ['journeys', 'profile'] as const;
-const isCold = (name: string) => (COLD_PARTS as readonly string[]).includes(name);
+/** The state as the customer store lays it out (its own builders), with every item's size. */
+function splitStateItems(state: CustomerState, previous?: StoredState) {
+  const plan = planStateWrite(
+    partition(state.customerId),
+    state,
+    previous,
+    Number.POSITIVE_INFINITY,
+    'bench-id',
+  );
+  const sizes = new Map<string, number>([[HOT_SORT_KEY, dynamoItemSize(plan.hot)]]);
+  for (const item of plan.puts) sizes.set(item.sk as string, dynamoItemSize(item));
+  return { plan, sizes };
+}
 
 /** Bytes of each top-level part of the state (its name and value), for "what dominates". */
 const partsOf = (state: CustomerState) =>
   Object.entries(state)
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => [name, utf8(name) + valueSize(value)] as const);
-
-/** `dynamoItemSize(stateItem(state))`, from the parts already weighed. */
-const stateItemSize = (state: CustomerState, parts: readonly (readonly [string, number])[]) =>
-  utf8('pk') +
-  utf8(partition(state.customerId)) +
-  utf8('sk') +
-  utf8('STATE') +
-  utf8('version') +
-  numberSize(state.version) +
-  utf8('state') +
-  3 +
-  parts.reduce((sum, [, bytes]) => sum + bytes + 1, 0);
 
 // ---------------------------------------------------------------------------------------------
 // a. The whole engine, events/s on one core
@@ -790,30 +754,35 @@ async function sideBySide(
 // c. DynamoDB units per event, batch size 100, Zipf-skewed customers
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Read and write units of the customer state, before (one STATE item, the whole state as JSON
+ * text) and after the split (lambdas/adapters/customer-state-items.ts), side by side on the same
+ * workload; actions and timers (the adapter's own items) are the same in both.
+ */
 function capacityUnits(report: Report, exponent: number) {
   const journeys = engine.compileJourneys(hundredJourneys());
   const random = seeded(11);
   const customers = 10_000;
   const nextCustomer = zipf(random, customers, exponent);
-  const stored = new Map<string, { state: CustomerState; size: number; hot: number }>();
+  interface Stored {
+    state: CustomerState;
+    single: number;
+    split: StoredState;
+    sizes: Map<string, number>;
+  }
+  const stored = new Map<string, Stored>();
   const timers = new TimerHeap();
   const timerSizes = new Map<string, number>();
   const totals = {
     events: 0,
-    records: 0,
     batches: 0,
     customerGroups: 0,
-    rcu: 0,
-    stateWcu: 0,
+    transactions: 0,
     outboxWcu: 0,
     indexWcu: 0,
-    transactions: 0,
-    stateWrites: 0,
-    stateBytes: 0,
-    stateWcuDigested: 0,
-    splitWcu: 0,
+    single: { rcu: 0, wcu: 0 },
+    split: { rcu: 0, wcu: 0, transactions: 0, items: 0, partItems: 0, hotBytes: [] as number[] },
   };
-  const writtenParts = new Map<string, number>();
   // Traits first, as a CRM import would: not counted.
   for (let c = 0; c < customers; c += 1) {
     const customerId = `customer-${c}`;
@@ -823,10 +792,13 @@ function capacityUnits(report: Report, exponent: number) {
       journeys,
     );
     const state = { ...outcome.state, version: 1 };
-    const size = dynamoItemSize(stateItem(state));
-    if (size !== stateItemSize(state, partsOf(state)))
-      throw new Error('stateItemSize disagrees with dynamoItemSize');
-    stored.set(customerId, { state, size, hot: size });
+    const { plan, sizes } = splitStateItems(state);
+    stored.set(customerId, {
+      state,
+      single: dynamoItemSize(singleStateItem(state)),
+      split: plan.stored,
+      sizes,
+    });
   }
 
   const totalEvents = 100_000;
@@ -840,42 +812,27 @@ function capacityUnits(report: Report, exponent: number) {
       byCustomer.set(record.customerId, group);
     }
     totals.batches += 1;
-    totals.records += pending.length;
     pending = [];
     for (const [customerId, group] of byCustomer) {
       totals.customerGroups += 1;
       const before = stored.get(customerId);
-      totals.rcu += readUnits(before?.size);
+      totals.single.rcu += readUnits(before?.single ?? 0);
+      totals.split.rcu += readUnits(
+        [...(before?.sizes.values() ?? [])].reduce((sum, bytes) => sum + bytes, 0),
+      );
       const outcome = engine.applyRecordsToCustomer(before?.state, group, journeys);
       if (outcome.applied === 0) continue;
       const state = { ...outcome.state, version: (before?.state.version ?? 0) + 1 };
-      // One walk over the state: its parts, the item's size from them, and the hot part's.
-      const parts = partsOf(state);
-      const size = stateItemSize(state, parts);
-      const hot = digestedSize(
-        state,
-        size - parts.reduce((sum, [name, bytes]) => sum + (isCold(name) ? bytes + 1 : 0), 0),
-      );
-      stored.set(customerId, { state, size, hot });
-      // A Put that replaces an item is charged for the larger of the two.
-      const stateUnits = writeUnits(Math.max(size, before?.size ?? 0));
-      totals.stateWrites += 1;
-      totals.stateBytes += size;
-      for (const [name, bytes] of parts) writtenParts.set(name, (writtenParts.get(name) ?? 0) + bytes);
-      const digestedUnits = writeUnits(
-        Math.max(
-          digestedSize(state, size),
-          before === undefined ? 0 : digestedSize(before.state, before.size),
-        ),
-      );
+
+      // Actions and timers: the same items whatever the state's layout.
       const set = new Map(outcome.timers.set.map((timer) => [timer.timerId, timer]));
       const cancel = [...new Set(outcome.timers.cancel)].filter((timerId) => !set.has(timerId));
       for (const timer of set.values()) timers.push(timer);
       for (const timerId of cancel) timers.cancel(timerId);
       const outboxBytes = [
-        ...outcome.actions.map((intent) => dynamoItemSize(actionItem(intent))),
+        ...outcome.actions.map((intent) => dynamoItemSize(newActionItem(intent))),
         ...[...set.values()].map((timer) => {
-          const bytes = dynamoItemSize(timerItem(timer));
+          const bytes = dynamoItemSize(newTimerItem(timer));
           timerSizes.set(timer.timerId, bytes);
           return bytes;
         }),
@@ -883,33 +840,43 @@ function capacityUnits(report: Report, exponent: number) {
         ...cancel.map((timerId) => timerSizes.get(timerId) ?? 0).filter((bytes) => bytes > 0),
       ];
       for (const timerId of cancel) timerSizes.delete(timerId);
-      // What-if: a hot item (everything but `journeys` and `profile`, message ids as digests)
-      // written every time, and `journeys` and `profile` in items of their own, written only
-      // when they change (in the same transaction then).
-      const hotUnits = writeUnits(Math.max(hot, before?.hot ?? 0));
-      // The engine hands back the same object for a part it did not change.
-      const coldUnits = COLD_PARTS.filter((part) => before?.state[part] !== state[part]).map((part) =>
-        writeUnits(dynamoItemSize({ pk: partition(customerId), sk: part, [part]: state[part] })),
-      );
-      const transactional = outboxBytes.length > 0 || coldUnits.length > 0;
-      totals.splitWcu +=
-        (transactional ? 2 : 1) * (hotUnits + coldUnits.reduce((sum, units) => sum + units, 0));
-      if (outboxBytes.length === 0) {
-        totals.stateWcu += stateUnits;
-        totals.stateWcuDigested += digestedUnits;
-      } else {
-        // TransactWriteItems: two units per KB of every item it writes.
+      const outbox = outboxBytes.length > 0;
+      if (outbox) {
         totals.transactions += 1;
-        totals.stateWcu += 2 * stateUnits;
-        totals.stateWcuDigested += 2 * digestedUnits;
+        // TransactWriteItems: two units per KB of every item it writes.
         totals.outboxWcu += 2 * outboxBytes.reduce((sum, bytes) => sum + writeUnits(bytes), 0);
       }
       // The delivery queue index projects the whole action item; the timer index only `timer`.
       totals.indexWcu += outcome.actions.reduce(
-        (sum, intent) => sum + writeUnits(dynamoItemSize(actionItem(intent))),
+        (sum, intent) => sum + writeUnits(dynamoItemSize(newActionItem(intent))),
         0,
       );
       totals.indexWcu += set.size;
+
+      // Before: the whole state, one item; a Put that replaces an item is charged for the larger.
+      const single = dynamoItemSize(singleStateItem(state));
+      totals.single.wcu += (outbox ? 2 : 1) * writeUnits(Math.max(single, before?.single ?? 0));
+
+      // After: the hot item and the parts that changed (deleted parts charged their size).
+      const { plan } = splitStateItems(state, before?.split);
+      const sizes = new Map(before?.sizes ?? []);
+      let units = 0;
+      for (const item of [plan.hot, ...plan.puts]) {
+        const bytes = dynamoItemSize(item);
+        units += writeUnits(Math.max(bytes, sizes.get(item.sk as string) ?? 0));
+        sizes.set(item.sk as string, bytes);
+      }
+      for (const sk of plan.deletes) {
+        units += writeUnits(sizes.get(sk) ?? 0);
+        sizes.delete(sk);
+      }
+      const transaction = outbox || plan.puts.length + plan.deletes.length > 0;
+      totals.split.wcu += (transaction ? 2 : 1) * units;
+      if (transaction) totals.split.transactions += 1;
+      totals.split.items += 1 + plan.puts.length + plan.deletes.length;
+      totals.split.partItems += sizes.size;
+      totals.split.hotBytes.push(sizes.get(HOT_SORT_KEY) ?? 0);
+      stored.set(customerId, { state, single, split: plan.stored, sizes });
     }
   };
   for (let i = 0; i < totalEvents; i += 1) {
@@ -924,30 +891,35 @@ function capacityUnits(report: Report, exponent: number) {
     if (pending.length === 100) flush();
   }
   if (pending.length > 0) flush();
-  const sizes = [...stored.values()].map((entry) => entry.size).sort((a, b) => a - b);
+  const writes = totals.split.hotBytes.length;
   const perEvent = (units: number) => (units / totals.events).toFixed(3);
+  const percent = (part: number) => `${Math.round((100 * part) / writes)} %`;
+  const hot = [...totals.split.hotBytes].sort((a, b) => a - b);
+  const singles = [...stored.values()].map((entry) => entry.single).sort((a, b) => a - b);
+  const splits = [...stored.values()]
+    .map((entry) => [...entry.sizes.values()].reduce((sum, bytes) => sum + bytes, 0))
+    .sort((a, b) => a - b);
+  const quantiles = (sorted: number[]) =>
+    `median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toLocaleString('en')} B, ` +
+    `p99 ${(sorted[Math.floor(sorted.length * 0.99)] ?? 0).toLocaleString('en')} B, max ${(sorted.at(-1) ?? 0).toLocaleString('en')} B`;
+  const label = `Zipf s=${exponent} over ${customers.toLocaleString('en')} customers`;
   report(
-    `DynamoDB units per event, batch 100, Zipf s=${exponent} over ${customers.toLocaleString('en')} customers`,
-    `${perEvent(totals.rcu)} RCU, ${perEvent(totals.stateWcu)} WCU for the state ` +
-      `(${perEvent(totals.stateWcu + totals.outboxWcu)} with actions and timers in the same transactions, ` +
-      `${perEvent(totals.stateWcu + totals.outboxWcu + totals.indexWcu)} with index writes); ` +
-      `${(totals.customerGroups / totals.batches).toFixed(1)} customers per batch of 100 records, ` +
-      `${Math.round((100 * totals.transactions) / totals.customerGroups)} % of writes are transactions; ` +
-      `stored state items: median ${(sizes[Math.floor(sizes.length / 2)] ?? 0).toLocaleString('en')} B, ` +
-      `p99 ${(sizes[Math.floor(sizes.length * 0.99)] ?? 0).toLocaleString('en')} B, max ${(sizes.at(-1) ?? 0).toLocaleString('en')} B`,
+    `DynamoDB units per event, batch 100, ${label}`,
+    `state in parts (now): ${perEvent(totals.split.rcu)} RCU, ${perEvent(totals.split.wcu)} WCU for the state ` +
+      `(${perEvent(totals.split.wcu + totals.outboxWcu)} with actions and timers in the same transactions, ` +
+      `${perEvent(totals.split.wcu + totals.outboxWcu + totals.indexWcu)} with index writes); ` +
+      `one STATE item (before): ${perEvent(totals.single.rcu)} RCU, ${perEvent(totals.single.wcu)} WCU for the state ` +
+      `(${perEvent(totals.single.wcu + totals.outboxWcu)} with actions and timers)`,
   );
-  const written = [...writtenParts]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 9)
-    .map(([name, bytes]) => `${name} ${Math.round(bytes / totals.stateWrites).toLocaleString('en')}`)
-    .join(', ');
   report(
-    `  why, Zipf s=${exponent}`,
-    `${(totals.stateWrites / totals.events).toFixed(2)} state writes per event averaging ` +
-      `${Math.round(totals.stateBytes / totals.stateWrites).toLocaleString('en')} B (${written} B); ` +
-      `with message ids stored as 12-character digests: ${perEvent(totals.stateWcuDigested)} WCU for the state; ` +
-      `with digests and \`journeys\` and \`profile\` in items of their own, written only when they change: ` +
-      `${perEvent(totals.splitWcu)} WCU for the state (actions and timers as before)`,
+    `  how, ${label}`,
+    `${(totals.customerGroups / totals.batches).toFixed(1)} customers per batch of 100 records, ` +
+      `${(writes / totals.events).toFixed(2)} state writes per event; ${percent(totals.transactions)} of writes carry actions or timers ` +
+      `(a transaction, 2 units per KB, whatever the layout), ${percent(totals.split.transactions - totals.transactions)} more ` +
+      `because a part changed; ${(totals.split.items / writes).toFixed(2)} state items written per write; ` +
+      `hot item ${quantiles(hot)} (1 write unit up to 1,024 B); ${(totals.split.partItems / writes).toFixed(1)} items per state; ` +
+      `the whole state stored: ${quantiles(splits)} in parts, ${quantiles(singles)} as one item; ` +
+      `floor with every write 1 KB: ${perEvent(writes + totals.transactions)} WCU`,
   );
 }
 
@@ -1006,12 +978,17 @@ function stateSizes(report: Report) {
     ['heavy: 100 journeys, 10,000 events / 90 days', hundred, 10_000, '< 40 KB'],
   ] as const) {
     const state = customerAfter(journeys, events, 21);
-    const bytes = dynamoItemSize(stateItem(state));
-    const digested = dynamoItemSize(stateItem(withDigestedMessageIds(state)));
+    const bytes = dynamoItemSize(singleStateItem(state));
+    const { sizes } = splitStateItems(state);
+    const split = [...sizes.values()].reduce((sum, size) => sum + size, 0);
     report(
       `state size, ${label}`,
-      `${bytes.toLocaleString('en')} B as a DynamoDB item (target ${target}; JSON ${utf8(JSON.stringify(state)).toLocaleString('en')} B); ` +
-        `largest parts: ${weigh(state)}; with message ids as 12-character digests: ${digested.toLocaleString('en')} B`,
+      `${split.toLocaleString('en')} B in ${sizes.size} items (target ${target}; hot item ${(sizes.get(HOT_SORT_KEY) ?? 0).toLocaleString('en')} B; ` +
+        `${[...sizes]
+          .filter(([sk]) => sk !== HOT_SORT_KEY)
+          .map(([sk, size]) => `${sk.slice('STATE#'.length)} ${size}`)
+          .join(', ')}); ` +
+        `as one JSON item before: ${bytes.toLocaleString('en')} B; largest parts of the JSON: ${weigh(state)}`,
     );
   }
 }

@@ -127,6 +127,7 @@ function coldStart(): Promise<void> {
 async function throughLocalStack() {
   const { startLocalStack } = await import('../scripts/local/local-stack.js');
   const { dynamo } = await import('../lambdas/adapters/aws-clients.js');
+  const { readStateItems } = await import('../lambdas/adapters/customer-state-items.js');
   let delivered = 0;
   const receiver = createServer((request, response) => {
     request.resume();
@@ -157,15 +158,17 @@ async function throughLocalStack() {
   const countApplied = async (customers: string[]) => {
     let total = 0;
     for (const customerId of customers) {
+      // The state's items (customer-state-items.ts), read as the processor reads them.
       const { Items } = await dynamo().send(
         new QueryCommand({
           TableName: stack.names.customersTable,
-          KeyConditionExpression: 'pk = :pk AND sk = :sk',
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
           ExpressionAttributeValues: { ':pk': `demo#${customerId}`, ':sk': 'STATE' },
+          ConsistentRead: true,
         }),
       );
-      const stored = Items?.[0]?.state;
-      total += Number((typeof stored === 'string' ? JSON.parse(stored) : stored)?.eventCount ?? 0);
+      const read = readStateItems(Items ?? []);
+      total += typeof read === 'object' ? Number(read.state.eventCount ?? 0) : 0;
     }
     return total;
   };

@@ -1,16 +1,18 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { Action } from '../../schemas/action.js';
 import { CustomerState } from '../../schemas/customer-state.js';
 import type { Timer } from '../../schemas/timer.js';
 import type { ActionIntent } from '../core/engine.js';
 import { VersionConflictError } from '../core/errors.js';
 import { dynamo } from './aws-clients.js';
+import {
+  planStateWrite,
+  readStateItems,
+  STATE_SORT_KEY_PREFIX,
+  type StoredState,
+  TORN_READ,
+} from './customer-state-items.js';
 import { env } from './env.js';
 import { queryByPrefix } from './query-by-prefix.js';
 import { CUSTOMERS_TABLE, retryQueue, timerQueue } from './table-design.js';
@@ -68,23 +70,47 @@ export function retryBucketOf(actionId: string): number {
   return Number.parseInt(actionId.slice(0, 4), 16) % CUSTOMERS_TABLE.retryBuckets;
 }
 
+/**
+ * What this process last read or wrote of each customer's state: a write compares with it to
+ * write only the parts that changed. Bounded: a miss only means every part is written.
+ */
+const STORED_KEPT = 2_000;
+const storedStates = new Map<string, StoredState>();
+function remember(partition: string, stored: StoredState | undefined) {
+  storedStates.delete(partition);
+  if (stored === undefined) return;
+  storedStates.set(partition, stored);
+  if (storedStates.size > STORED_KEPT) storedStates.delete(storedStates.keys().next().value as string);
+}
+
+/** A read that keeps falling across other writers' transactions gives up (the caller retries). */
+const TORN_READS_TOLERATED = 5;
+
+/**
+ * A customer's state: one strongly consistent Query reads every item of it (see
+ * customer-state-items.ts). A read that saw only part of another writer's transaction reads again.
+ */
 export async function loadCustomerState(
   tenantId: string,
   customerId: string,
 ): Promise<CustomerState | undefined> {
-  const { Item } = await dynamo().send(
-    new GetCommand({
-      TableName: env().CUSTOMERS_TABLE,
-      Key: { pk: customerPartition(tenantId, customerId), sk: 'STATE' },
-      ConsistentRead: true,
-    }),
-  );
-  if (Item === undefined) return undefined;
-  // Stored as JSON text (see saveCustomerOutcome); an older item may hold it as a map.
-  return CustomerState.parse(typeof Item.state === 'string' ? JSON.parse(Item.state) : Item.state);
+  const partition = customerPartition(tenantId, customerId);
+  for (let attempt = 1; ; attempt += 1) {
+    const items = await queryByPrefix(env().CUSTOMERS_TABLE, partition, STATE_SORT_KEY_PREFIX, {
+      consistentRead: true,
+    });
+    const read = readStateItems(items);
+    if (read === TORN_READ) {
+      if (attempt < TORN_READS_TOLERATED) continue;
+      throw new VersionConflictError('customer state kept changing while it was read');
+    }
+    remember(partition, read?.stored);
+    return read === undefined ? undefined : CustomerState.parse(read.state);
+  }
 }
 
-function newActionItem(intent: ActionIntent) {
+/** An action as the outbox stores it (the bench weighs the same item). */
+export function newActionItem(intent: ActionIntent) {
   const firedAt = Date.parse(intent.firedAt);
   const action: Action = { ...intent, delivery: { status: 'pending', attempts: 0 } };
   return {
@@ -102,7 +128,7 @@ function newActionItem(intent: ActionIntent) {
  * `timerQueue` is set it sits in the sparse `timer-due` index, ordered by `dueAt`; the sweeper
  * removes `timerQueue` once the timer's record is in the stream.
  */
-function newTimerItem(timer: Timer) {
+export function newTimerItem(timer: Timer) {
   return {
     pk: customerPartition(timer.tenantId, timer.customerId),
     sk: timerSortKey(timer.timerId),
@@ -152,33 +178,52 @@ export async function saveCustomerOutcome(
     })),
   ];
   const saved: CustomerState = { ...state, version: (previousVersion ?? 0) + 1 };
-  const statePut = {
-    TableName: env().CUSTOMERS_TABLE,
-    Item: {
-      pk: partition,
-      sk: 'STATE',
-      version: saved.version,
-      // JSON text, not a map: traits and properties are the customer's data, and DynamoDB refuses
-      // numbers outside 1e-130..1e126 or beyond 38 digits, which JSON allows; as a map, one such
-      // trait would make every write of this customer fail until the batch is dead-lettered.
-      state: JSON.stringify(saved),
-    },
-    ConditionExpression: previousVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :expected',
-    ExpressionAttributeValues: previousVersion === undefined ? undefined : { ':expected': previousVersion },
+  const known = storedStates.get(partition);
+  const previous = known !== undefined && known.version === previousVersion ? known : undefined;
+  const table = env().CUSTOMERS_TABLE;
+  // Only the parts that changed are written; the state takes what the transaction has left.
+  const plan = planStateWrite(partition, saved, previous, MAX_ITEMS_PER_WRITE - (items - 1));
+  // The hot item's condition guards every part: no part is written without it.
+  const hotPut = {
+    TableName: table,
+    Item: plan.hot,
+    ...(previousVersion === undefined
+      ? { ConditionExpression: 'attribute_not_exists(pk)' }
+      : previous?.writeId !== undefined
+        ? {
+            // Compared with what was read: also checks that the partition was not recreated since.
+            ConditionExpression: 'version = :expected AND writeId = :writeId',
+            ExpressionAttributeValues: { ':expected': previousVersion, ':writeId': previous.writeId },
+          }
+        : {
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': previousVersion },
+          }),
   };
+  const stateWrites = [
+    { Put: hotPut },
+    ...plan.puts.map((Item) => ({ Put: { TableName: table, Item } })),
+    ...plan.deletes.map((sk) => ({ Delete: { TableName: table, Key: { pk: partition, sk } } })),
+  ];
   let pending = [...actions];
   for (;;) {
     try {
-      if (pending.length === 0 && timerWrites.length === 0 && extraWrites.length === 0) {
-        await dynamo().send(new PutCommand(statePut));
+      if (
+        stateWrites.length === 1 &&
+        pending.length === 0 &&
+        timerWrites.length === 0 &&
+        extraWrites.length === 0
+      ) {
+        // A plain conditional Put: half the units of a transaction.
+        await dynamo().send(new PutCommand(hotPut));
       } else {
         await dynamo().send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: statePut },
+              ...stateWrites,
               ...pending.map((intent) => ({
                 Put: {
-                  TableName: env().CUSTOMERS_TABLE,
+                  TableName: table,
                   Item: newActionItem(intent),
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
@@ -189,21 +234,26 @@ export async function saveCustomerOutcome(
           }),
         );
       }
+      remember(partition, plan.stored);
       return saved;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
+        remember(partition, undefined);
         throw new VersionConflictError('customer state changed since it was read', { cause: error });
       }
       if (!(error instanceof TransactionCanceledException)) throw error;
-      // Reasons come in the order of TransactItems: the state first, then each action, then the
-      // timers. Timers have no condition: they only fail on a TransactionConflict (the sweeper
-      // marking one fired at that instant), which is retried from a fresh read like a conflict.
-      const [stateReason, ...otherReasons] = error.CancellationReasons ?? [];
-      const actionReasons = otherReasons.slice(0, pending.length);
+      // Reasons come in the order of TransactItems: the state's items first, then each action,
+      // then the timers. Only the hot item has a condition; the others (parts, timers) only fail
+      // on a TransactionConflict (the sweeper marking a timer fired at that instant), which is
+      // retried from a fresh read like a conflict.
+      const reasons = error.CancellationReasons ?? [];
+      const stateFailed = reasons.slice(0, stateWrites.length).some((reason) => reason.Code !== 'None');
+      const actionReasons = reasons.slice(stateWrites.length, stateWrites.length + pending.length);
       const existing = new Set(
         actionReasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : [])),
       );
-      if (stateReason?.Code !== 'None' || existing.size === 0) {
+      if (stateFailed || existing.size === 0) {
+        remember(partition, undefined);
         throw new VersionConflictError('customer state changed since it was read', { cause: error });
       }
       pending = pending.filter((_, index) => !existing.has(index));

@@ -28,7 +28,10 @@ export const CONFIG_TABLE = {
  * Customers table: per-customer state and the action outbox, under one partition key per
  * customer (`<tenantId>#<customerId>`), so a customer's whole footprint is one Query away
  * (export and erasure rely on that).
- * - state:  sk `STATE`
+ * - state:  sk `STATE`, the hot item (written on every write, under the optimistic `version`), and
+ *           `STATE#<part>` items written only when their part changed (customer-state-items.ts);
+ *           one Query `begins_with(sk, 'STATE')` reads them all. An older single `STATE` item
+ *           (`state`: the whole state as JSON text) still loads and is split on its next write.
  * - action: sk `ACTION#<actionId>` (deterministic: an action is written once)
  * - timer:  sk `TIMER#<timerId>`: a pending journey wait (`timer`, `dueAt`; `timerQueue` until it
  *           fires, `firedAt` after), deleted by the processor when it applies the timer's
