@@ -436,10 +436,12 @@ class TimerHeap {
   }
 }
 
-let sequence = 10n ** 20n;
+// 21-digit sequence numbers, as Kinesis's grow, without BigInt: its arithmetic would be the
+// bench's cost, not the engine's (half a µs a record).
+let sequence = 0;
 const sequenced = (record: StreamRecord): SequencedRecord => {
-  sequence += 1n;
-  return { sequenceNumber: sequence.toString(), record };
+  sequence += 1;
+  return { sequenceNumber: `1${String(sequence).padStart(20, '0')}`, record };
 };
 
 const partition = (customerId: string) => `${TENANT}#${customerId}`;

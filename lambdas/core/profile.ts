@@ -76,12 +76,12 @@ export function applyCallToProfileAt(state: CustomerState, call: SegmentCall, at
       ? { ...store, at }
       : state.lastStoreVisit;
 
-  return {
-    ...state,
-    ...(profile === undefined ? {} : { profile }),
-    ...(channels === undefined ? {} : { channels }),
-    ...(lastStoreVisit === undefined ? {} : { lastStoreVisit }),
-  };
+  // One copy, then its own fields set: no short-lived objects per call (it runs for every call).
+  const next = { ...state };
+  if (profile !== undefined) next.profile = profile;
+  if (channels !== undefined) next.channels = channels;
+  if (lastStoreVisit !== undefined) next.lastStoreVisit = lastStoreVisit;
+  return next;
 }
 
 /** Joins two profiles: per trait and group the newer value wins; anonymous ids are kept from both. */
