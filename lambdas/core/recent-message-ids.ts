@@ -55,7 +55,11 @@ export class RecentMessageIds {
 
   add(key: string): void {
     if (!this.owned) {
-      this.ids = this.window().slice();
+      // The copy leaves out what this id pushes out of a full window: no shift on it after.
+      const stored = this.window();
+      const dropped = Math.max(0, stored.length - RECENT_MESSAGE_IDS_KEPT + 1);
+      for (let i = 0; i < dropped; i += 1) this.members?.delete(stored[i] as string);
+      this.ids = stored.slice(dropped);
       this.owned = true;
     }
     this.ids.push(key);
