@@ -43,12 +43,15 @@ type Report = (measure: string, value: string) => void;
  */
 let engine: typeof sourceEngine = sourceEngine;
 
-async function bundledEngine(): Promise<typeof sourceEngine> {
+async function bundledEngine(entryPoint = 'lambdas/core/engine.ts'): Promise<typeof sourceEngine> {
   const outfile = path.join(mkdtempSync(path.join(tmpdir(), 'ecoute-engine-')), 'engine.mjs');
   await build({
-    entryPoints: ['lambdas/core/engine.ts'],
+    entryPoints: [entryPoint],
     bundle: true,
-    minify: true,
+    // Readable names in a CPU profile (`BENCH_READABLE=1 node --cpu-prof …`), same code otherwise.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: process.env.BENCH_READABLE === undefined,
     platform: 'node',
     target: 'node20',
     format: 'esm',
@@ -434,10 +437,12 @@ class TimerHeap {
   }
 }
 
-let sequence = 10n ** 20n;
+// 21-digit sequence numbers, as Kinesis's grow, without BigInt: its arithmetic would be the
+// bench's cost, not the engine's (half a µs a record).
+let sequence = 0;
 const sequenced = (record: StreamRecord): SequencedRecord => {
-  sequence += 1n;
-  return { sequenceNumber: sequence.toString(), record };
+  sequence += 1;
+  return { sequenceNumber: `1${String(sequence).padStart(20, '0')}`, record };
 };
 
 const partition = (customerId: string) => `${TENANT}#${customerId}`;
@@ -487,7 +492,7 @@ interface Workload {
   eventsPerSecond: number;
 }
 
-function engineThroughput(report: Report): Workload {
+function engineThroughput(report: Report, label = ''): Workload {
   const journeys = engine.compileJourneys(hundredJourneys());
   const random = seeded(7);
   const customers = 10_000;
@@ -556,7 +561,7 @@ function engineThroughput(report: Report): Workload {
   const seconds = (cpu.user + cpu.system) / 1e6;
   const measured = totalEvents - warmup;
   report(
-    'engine, 100 journeys × ~10 conditions, one core',
+    `engine${label}, 100 journeys × ~10 conditions, one core`,
     `${Math.round(measured / seconds).toLocaleString('en')} events/s of CPU time ` +
       `(${Math.round(measured / wallSeconds).toLocaleString('en')} by the wall clock; ${measured.toLocaleString('en')} events ` +
       `over ${customers.toLocaleString('en')} customers with state carried, + ${timerRecords.toLocaleString('en')} ` +
@@ -993,8 +998,19 @@ function stateSizes(report: Report) {
   }
 }
 
-/** Runs a–d and reports each figure. */
+/**
+ * Runs a–d and reports each figure. While iterating on the engine, `BENCH_PARTS=a` runs only
+ * some parts (`a`, `ab`…), and `BENCH_BASELINE=<dir>` (a checkout of an older commit, e.g. from
+ * `git worktree add` or `git archive`) runs part a on that engine too, before this one, in the
+ * same process: a before/after on the same machine at the same moment.
+ */
 export async function benchEngine(report: Report): Promise<void> {
+  const parts = process.env.BENCH_PARTS ?? 'abcd';
+  const baseline = process.env.BENCH_BASELINE;
+  if (baseline !== undefined && parts.includes('a')) {
+    engine = await bundledEngine(path.join(baseline, 'lambdas/core/engine.ts'));
+    engineThroughput(report, ' (baseline)');
+  }
   engine = await bundledEngine();
   const timed = async (part: string, run: () => unknown) => {
     const started = Date.now();
@@ -1003,13 +1019,17 @@ export async function benchEngine(report: Report): Promise<void> {
       console.log(`  (${part} took ${((Date.now() - started) / 1_000).toFixed(1)} s)`);
   };
   let workload: Workload | undefined;
-  await timed('a', () => {
-    workload = engineThroughput(report);
-  });
-  await timed('b', () => sideBySide(report, workload as Workload, (workload as Workload).eventsPerSecond));
-  await timed('c', () => capacityUnits(report, 1.0));
-  await timed('c', () => capacityUnits(report, 1.2));
-  await timed('d', () => stateSizes(report));
+  if (parts.includes('a') || parts.includes('b'))
+    await timed('a', () => {
+      workload = engineThroughput(report);
+    });
+  if (parts.includes('b'))
+    await timed('b', () => sideBySide(report, workload as Workload, (workload as Workload).eventsPerSecond));
+  if (parts.includes('c')) {
+    await timed('c', () => capacityUnits(report, 1.0));
+    await timed('c', () => capacityUnits(report, 1.2));
+  }
+  if (parts.includes('d')) await timed('d', () => stateSizes(report));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -19,8 +19,27 @@ export interface EvaluationContext {
 /** A condition compiled once per journey version into a closure, then run per event. */
 export type Predicate = (context: EvaluationContext) => boolean;
 
+/** Own properties only: `constructor` or `toString` must not match through the prototype. */
+function ownProperty(current: unknown, segment: string): unknown {
+  if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment)) return undefined;
+  return (current as Record<string, unknown>)[segment];
+}
+
+/**
+ * A reader for a dotted path. Paths of one or two segments (`channel`, `properties.price`,
+ * `traits.tier`), nearly all of them, get a reader without a loop: it runs for every condition
+ * of every event.
+ */
 function compilePath(path: string): (context: EvaluationContext) => unknown {
   const [root = '', ...rest] = path.split('.');
+  const [second, ...deeper] = rest;
+  if (root === 'traits') {
+    if (second === undefined) return (context) => context.traits;
+    if (deeper.length === 0) return (context) => ownProperty(context.traits, second);
+  } else {
+    if (second === undefined) return (context) => context.event?.[root];
+    if (deeper.length === 0) return (context) => ownProperty(context.event?.[root], second);
+  }
   const readRoot =
     root === 'traits'
       ? (context: EvaluationContext) => context.traits
@@ -28,10 +47,8 @@ function compilePath(path: string): (context: EvaluationContext) => unknown {
   return (context) => {
     let current: unknown = readRoot(context);
     for (const segment of rest) {
-      // Own properties only: `constructor` or `toString` must not match through the prototype.
-      if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment))
-        return undefined;
-      current = (current as Record<string, unknown>)[segment];
+      current = ownProperty(current, segment);
+      if (current === undefined) return undefined;
     }
     return current;
   };
@@ -112,11 +129,17 @@ const COMPARE = {
 export function compileCondition(condition: Condition, counters: CounterRegistry): Predicate {
   if ('all' in condition) {
     const parts = condition.all.map((part) => compileCondition(part, counters));
-    return (context) => parts.every((part) => part(context));
+    return (context) => {
+      for (const part of parts) if (!part(context)) return false;
+      return true;
+    };
   }
   if ('any' in condition) {
     const parts = condition.any.map((part) => compileCondition(part, counters));
-    return (context) => parts.some((part) => part(context));
+    return (context) => {
+      for (const part of parts) if (part(context)) return true;
+      return false;
+    };
   }
   if ('not' in condition) {
     const inner = compileCondition(condition.not, counters);

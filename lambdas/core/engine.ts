@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { ActionWebhookBody } from '../../schemas/action.js';
-import { type CustomerState, RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
+import type { CustomerState } from '../../schemas/customer-state.js';
 import { ANONYMOUS_PREFIX, eventNameOf } from '../../schemas/segment-call.js';
 import type { CallRecord, StreamRecord } from '../../schemas/stream-record.js';
 import { linkToKnownCustomer, mergeHistory } from './identity.js';
@@ -13,9 +12,11 @@ import {
   type PublishedJourneys,
   recordBehaviour,
 } from './journey-runtime.js';
-import { applyCallToProfile, emptyProfile, withAnonymousId } from './profile.js';
+import { applyCallToProfileAt, emptyProfile, withAnonymousId } from './profile.js';
+import { messageIdKey, RecentMessageIds } from './recent-message-ids.js';
 
 export { type CompiledJourney, compileJourneys, type PublishedJourneys } from './journey-runtime.js';
+export { messageIdKey } from './recent-message-ids.js';
 
 /** One record from the stream, with the position that orders it. */
 export interface SequencedRecord {
@@ -68,47 +69,6 @@ function messageIdOf(record: StreamRecord): string {
 }
 
 /**
- * How a message id is remembered: short ids as they are, longer ones (UUIDs, timer ids) as `#`
- * and 11 base64url characters of their SHA-256 — a third of the size, and a false duplicate
- * about once in 10^18 records. A customer's state is mostly this window, and every write pays
- * for the whole item.
- */
-export function messageIdKey(messageId: string): string {
-  if (messageId.length <= 12) return messageId;
-  return `#${createHash('sha256').update(messageId).digest('base64url').slice(0, 11)}`;
-}
-
-/**
- * The last RECENT_MESSAGE_IDS_KEPT message ids, oldest first. The window slides per record, so a
- * repeated message is judged the same whether or not a batch boundary falls in between.
- */
-class RecentMessageIds {
-  private readonly ids: string[];
-  private readonly members: Set<string>;
-
-  constructor(stored: readonly string[]) {
-    this.ids = stored.slice(-RECENT_MESSAGE_IDS_KEPT);
-    this.members = new Set(this.ids);
-  }
-
-  has(id: string): boolean {
-    // The raw id too: states written before ids were stored as digests still dedupe.
-    return this.members.has(messageIdKey(id)) || this.members.has(id);
-  }
-
-  add(id: string): void {
-    const key = messageIdKey(id);
-    this.ids.push(key);
-    this.members.add(key);
-    while (this.ids.length > RECENT_MESSAGE_IDS_KEPT) this.members.delete(this.ids.shift() as string);
-  }
-
-  toArray(): string[] {
-    return [...this.ids];
-  }
-}
-
-/**
  * How redeliveries are recognised. Normally by both the applied sequence number and the recent
  * message ids. After a write conflict with an overlapping writer, the stored watermark may be
  * ahead of records that were never applied (the other writer had later ones): then only the
@@ -116,20 +76,13 @@ class RecentMessageIds {
  */
 export type DedupeMode = 'sequence-and-message-id' | 'message-id-only';
 
-function laterSequence(current: string | undefined, candidate: string): string {
-  return current !== undefined && BigInt(current) > BigInt(candidate) ? current : candidate;
-}
-
-function isAtOrBelow(sequenceNumber: string, watermark: string | undefined): boolean {
-  return watermark !== undefined && BigInt(sequenceNumber) <= BigInt(watermark);
-}
-
-function laterOf(a: string, b: string): string {
-  return Date.parse(a) >= Date.parse(b) ? a : b;
-}
-
-function earlierOf(a: string, b: string): string {
-  return Date.parse(a) <= Date.parse(b) ? a : b;
+/**
+ * Whether sequence number `a` is above `b`. Kinesis sequence numbers are decimal strings of
+ * the same length within a stream's life, and same-length digit strings compare as their
+ * numbers do; other lengths go through BigInt. Per record, so no BigInt in the common case.
+ */
+function sequenceAbove(a: string, b: string): boolean {
+  return a.length === b.length ? a > b : BigInt(a) > BigInt(b);
 }
 
 /**
@@ -154,26 +107,35 @@ export function applyRecordsToCustomer(
   }
   let state = previous ?? emptyState(first.record);
   const recent = new RecentMessageIds(state.recentMessageIds);
+  // The watermark and the id window are written to the state once, after the loop: nothing in
+  // between reads them from the state.
+  let watermark = state.appliedSequence;
   const forwards: StreamRecord[] = [];
   let applied = 0;
   let duplicates = 0;
 
   for (const { sequenceNumber, record } of records) {
     const messageId = messageIdOf(record);
+    const key = messageIdKey(messageId);
     const belowWatermark =
-      dedupe === 'sequence-and-message-id' && isAtOrBelow(sequenceNumber, state.appliedSequence);
-    if (belowWatermark || recent.has(messageId)) {
+      dedupe === 'sequence-and-message-id' &&
+      watermark !== undefined &&
+      !sequenceAbove(sequenceNumber, watermark);
+    if (belowWatermark || recent.has(key, messageId)) {
       duplicates += 1;
       continue;
     }
-    recent.add(messageId);
+    recent.add(key);
     state = applyOne(state, record, journeys, effects, forwards);
+    if (watermark === undefined || sequenceAbove(sequenceNumber, watermark)) watermark = sequenceNumber;
+    applied += 1;
+  }
+  if (applied > 0) {
     state = {
       ...state,
-      appliedSequence: laterSequence(state.appliedSequence, sequenceNumber),
+      ...(watermark === undefined ? {} : { appliedSequence: watermark }),
       recentMessageIds: recent.toArray(),
     };
-    applied += 1;
   }
   return { state, ...effects, forwards, applied, duplicates };
 }
@@ -228,7 +190,8 @@ function applyCall(
   effects: JourneyEffects,
 ): CustomerState {
   const { call } = record;
-  let state = applyCallToProfile(before, call);
+  const occurredAt = Date.parse(call.timestamp);
+  let state = applyCallToProfileAt(before, call, occurredAt);
   const eventName = eventNameOf(call) ?? call.type;
   const cause = {
     tenantId: record.tenantId,
@@ -237,24 +200,18 @@ function applyCall(
     eventName,
     at: record.receivedAt,
   };
+  const now = Date.parse(record.receivedAt);
   // Conditions read the call as sent, with the event name journeys see (page → "Page Viewed").
   const view: Record<string, unknown> = { ...call, event: eventName };
-  const occurredAt = Date.parse(call.timestamp);
-  state = recordBehaviour(
-    state,
-    journeys,
-    view,
-    eventName,
-    call.messageId,
-    occurredAt,
-    Date.parse(record.receivedAt),
-  );
-  state = applyEventToJourneys(state, journeys, view, cause, effects);
-  if (call.type === 'identify') state = applyProfileChangeToJourneys(before, state, journeys, cause, effects);
-  return {
-    ...state,
-    eventCount: state.eventCount + 1,
-    lastSeenAt: laterOf(state.lastSeenAt, call.timestamp),
-    firstSeenAt: earlierOf(state.firstSeenAt, call.timestamp),
-  };
+  state = recordBehaviour(state, journeys, view, eventName, call.messageId, occurredAt, now);
+  state = applyEventToJourneys(state, journeys, view, cause, effects, now);
+  if (call.type === 'identify')
+    state = applyProfileChangeToJourneys(before, state, journeys, cause, effects, now);
+  // `state` is a new object from applyCallToProfileAt on (never `before`, the caller's), so its
+  // own top-level fields may be set in place; nested values are shared and stay untouched.
+  state.eventCount += 1;
+  // The later and the earlier of the two times, the stored one on a tie.
+  if (!(Date.parse(state.lastSeenAt) >= occurredAt)) state.lastSeenAt = call.timestamp;
+  if (!(Date.parse(state.firstSeenAt) <= occurredAt)) state.firstSeenAt = call.timestamp;
+  return state;
 }

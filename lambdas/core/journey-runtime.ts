@@ -29,6 +29,8 @@ export interface CompiledJourney {
   steps: ReadonlyMap<string, CompiledStep>;
   exitWhen: readonly CompiledEventMatch[];
   goal: (CompiledEventMatch & { withinMs: number }) | undefined;
+  /** The re-entry cooldown in ms (`afterCooldown` only), parsed once rather than per event. */
+  cooldownMs: number;
 }
 
 /** A tenant's journeys, indexed so that an event meets only the journeys it concerns. */
@@ -84,6 +86,8 @@ function compileJourney(journey: Journey, counters: CounterRegistry): CompiledJo
                 : compileCondition(journey.goal.condition, counters),
             withinMs: durationSeconds(journey.goal.within) * 1_000,
           },
+    cooldownMs:
+      journey.reentry.mode === 'afterCooldown' ? durationSeconds(journey.reentry.cooldown) * 1_000 : 0,
   };
 }
 
@@ -182,9 +186,25 @@ export interface Cause {
   at: string;
 }
 
-function traitValues(state: CustomerState): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const [name, trait] of Object.entries(state.profile?.traits ?? {})) values[name] = trait.value;
+type Traits = NonNullable<CustomerState['profile']>['traits'];
+/**
+ * Trait values by the traits record they come from. A traits record is replaced, never changed,
+ * when a trait is set, so its values can be read once and reused by every event that follows
+ * until the next identify; the WeakMap lets them go with the state.
+ */
+const traitValuesOf = new WeakMap<Traits, Readonly<Record<string, unknown>>>();
+const NO_TRAITS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function traitValues(state: CustomerState): Readonly<Record<string, unknown>> {
+  const traits = state.profile?.traits;
+  if (traits === undefined) return NO_TRAITS;
+  let values = traitValuesOf.get(traits);
+  if (values === undefined) {
+    const built: Record<string, unknown> = {};
+    for (const name in traits) if (Object.hasOwn(traits, name)) built[name] = traits[name]?.value;
+    values = built;
+    traitValuesOf.set(traits, values);
+  }
   return values;
 }
 
@@ -250,6 +270,8 @@ interface Walk {
   event: Record<string, unknown> | undefined;
   effects: JourneyEffects;
   now: number;
+  /** What conditions read during this walk, built on first use (see `contextOf`). */
+  context: EvaluationContext | undefined;
 }
 
 /** A live instance with its id and the journey version it runs on. */
@@ -264,7 +286,19 @@ const walkOf = (
   cause: Cause,
   event: Record<string, unknown> | undefined,
   effects: JourneyEffects,
-): Walk => ({ journeys, cause, event, effects, now: Date.parse(cause.at) });
+  now: number,
+): Walk => ({ journeys, cause, event, effects, now, context: undefined });
+
+/**
+ * The walk's evaluation context, built once for all its conditions (goals, exits, waits, entry
+ * conditions, branches). A walk changes instances and journey progress, never the traits or the
+ * counters conditions read, so the context built from the first state asked about holds for
+ * every later one.
+ */
+function contextOf(walk: Walk, state: CustomerState): EvaluationContext {
+  walk.context ??= contextFor(state, walk.journeys, walk.event, walk.now);
+  return walk.context;
+}
 
 function explain(walk: Walk, live: Live, stepId: string | undefined, what: string): void {
   const { journey } = live.compiled;
@@ -280,7 +314,8 @@ function explain(walk: Walk, live: Live, stepId: string | undefined, what: strin
 
 function liveInstances(state: CustomerState, journeys: PublishedJourneys): Live[] {
   const live: Live[] = [];
-  for (const [id, instance] of Object.entries(state.instances ?? {})) {
+  if (state.instances === undefined) return live;
+  for (const [id, instance] of Object.entries(state.instances)) {
     const compiled = journeys.byVersion.get(versionKey(instance.journeyId, instance.version));
     if (compiled !== undefined) live.push({ id, instance, compiled });
   }
@@ -294,12 +329,13 @@ export function applyEventToJourneys(
   event: Record<string, unknown>,
   cause: Cause,
   effects: JourneyEffects,
+  now: number = Date.parse(cause.at),
 ): CustomerState {
-  const walk = walkOf(journeys, cause, event, effects);
+  const walk = walkOf(journeys, cause, event, effects, now);
   let current = state;
-  const context = () => contextFor(current, journeys, event, walk.now);
+  const context = () => contextOf(walk, current);
 
-  current = recordGoals(current, journeys, cause, context(), effects);
+  current = recordGoals(current, walk);
   for (const live of liveInstances(current, journeys)) {
     const exit = live.compiled.exitWhen.find(
       (candidate) => candidate.event === cause.eventName && candidate.matches(context()),
@@ -331,13 +367,15 @@ export function applyProfileChangeToJourneys(
   journeys: PublishedJourneys,
   cause: Cause,
   effects: JourneyEffects,
+  now: number = Date.parse(cause.at),
 ): CustomerState {
-  const walk = walkOf(journeys, cause, undefined, effects);
+  const walk = walkOf(journeys, cause, undefined, effects, now);
   let current = after;
+  let beforeContext: EvaluationContext | undefined;
   for (const compiled of journeys.profileEntries) {
-    const wasTrue = compiled.entry(contextFor(before, journeys, undefined, walk.now));
-    if (wasTrue || !mayEnter(current, compiled, walk.now)) continue;
-    if (!compiled.entry(contextFor(current, journeys, undefined, walk.now))) continue;
+    beforeContext ??= contextFor(before, journeys, undefined, walk.now);
+    if (compiled.entry(beforeContext) || !mayEnter(current, compiled, walk.now)) continue;
+    if (!compiled.entry(contextOf(walk, current))) continue;
     current = enter(current, walk, compiled);
   }
   return current;
@@ -355,7 +393,7 @@ export function applyTimerToJourneys(
   effects.timers.cancel.push(timer.timerId);
   const live = liveInstances(state, journeys).find((candidate) => candidate.id === timer.instanceId);
   if (live === undefined || live.instance.waiting?.timerId !== timer.timerId) return state;
-  const walk = walkOf(journeys, cause, undefined, effects);
+  const walk = walkOf(journeys, cause, undefined, effects, Date.parse(cause.at));
   const fired = { ...live, instance: { ...live.instance, waiting: undefined } };
   const step = live.compiled.steps.get(live.instance.stepId);
   if (step?.type === 'waitForEvent') {
@@ -365,12 +403,15 @@ export function applyTimerToJourneys(
 }
 
 function liveInstancesOf(state: CustomerState, journeyId: string): number {
-  return Object.values(state.instances ?? {}).filter((instance) => instance.journeyId === journeyId).length;
+  let live = 0;
+  for (const id in state.instances) if (state.instances[id]?.journeyId === journeyId) live += 1;
+  return live;
 }
 
 function mayEnter(state: CustomerState, compiled: CompiledJourney, now: number): boolean {
   const { journey } = compiled;
-  if (liveInstancesOf(state, journey.id) >= journey.maxConcurrentInstances) return false;
+  if (state.instances !== undefined && liveInstancesOf(state, journey.id) >= journey.maxConcurrentInstances)
+    return false;
   const progress = state.journeys[journey.id];
   if (progress === undefined) return true;
   switch (journey.reentry.mode) {
@@ -379,7 +420,7 @@ function mayEnter(state: CustomerState, compiled: CompiledJourney, now: number):
     case 'always':
       return true;
     case 'afterCooldown':
-      return now - Date.parse(progress.lastEnteredAt) >= durationSeconds(journey.reentry.cooldown) * 1_000;
+      return now - Date.parse(progress.lastEnteredAt) >= compiled.cooldownMs;
   }
 }
 
@@ -441,7 +482,7 @@ function resume(
  */
 function run(state: CustomerState, walk: Walk, start: Live, stepId: string | undefined): CustomerState {
   const { journey } = start.compiled;
-  const { cause, effects, journeys, now } = walk;
+  const { cause, effects, now } = walk;
   let live = start;
   let current = stepId;
   const at = (instance: JourneyInstance, step: string) => ({
@@ -513,9 +554,10 @@ function run(state: CustomerState, walk: Walk, start: Live, stepId: string | und
             recent.event === step.event &&
             recent.messageId !== cause.messageId &&
             now - Date.parse(recent.at) <= step.lookbackMs &&
-            step.matches(
-              contextFor(state, journeys, { event: recent.event, properties: recent.properties }, now),
-            ),
+            step.matches({
+              ...contextOf(walk, state),
+              event: { event: recent.event, properties: recent.properties },
+            }),
         );
         if (seen === undefined) return park(state, walk, live, now + step.timeoutMs);
         explain(walk, live, current, `"${step.event}" already seen at ${seen.at}`);
@@ -523,7 +565,7 @@ function run(state: CustomerState, walk: Walk, start: Live, stepId: string | und
         break;
       }
       case 'branch': {
-        const context = contextFor(state, journeys, walk.event, now);
+        const context = contextOf(walk, state);
         const taken = step.compiled.findIndex((predicate) => predicate(context));
         explain(
           walk,
@@ -619,25 +661,21 @@ function finish(
   return { ...next, attribution: [...(state.attribution ?? []), window].slice(-ATTRIBUTION_WINDOWS_KEPT) };
 }
 
-/** Conversions: live instances and closed ones whose attribution window is still open. */
-function recordGoals(
-  state: CustomerState,
-  journeys: PublishedJourneys,
-  cause: Cause,
-  context: EvaluationContext,
-  effects: JourneyEffects,
-): CustomerState {
-  const now = Date.parse(cause.at);
-  const goalOf = (journeyId: string, version: number) =>
-    journeys.byVersion.get(versionKey(journeyId, version))?.goal;
+/**
+ * Conversions: live instances and closed ones whose attribution window is still open. Most
+ * events convert nothing: the state is then returned as it was, with nothing copied.
+ */
+function recordGoals(state: CustomerState, walk: Walk): CustomerState {
+  if (state.instances === undefined && state.attribution === undefined) return state;
+  const { journeys, cause, effects, now } = walk;
   const converts = (journeyId: string, version: number, until: string | undefined) => {
-    const goal = goalOf(journeyId, version);
+    const goal = journeys.byVersion.get(versionKey(journeyId, version))?.goal;
     return (
       goal !== undefined &&
       goal.event === cause.eventName &&
       until !== undefined &&
       now <= Date.parse(until) &&
-      goal.matches(context)
+      goal.matches(contextOf(walk, state))
     );
   };
   let instances = state.instances;
@@ -652,16 +690,18 @@ function recordGoals(
       goalMetric(instance.journeyId, instance.version, instance.variant, instance.holdout),
     );
   }
-  const attribution = (state.attribution ?? []).filter((window) => {
+  const attribution = state.attribution?.filter((window) => {
     if (now > Date.parse(window.goalUntil)) return false;
     if (!converts(window.journeyId, window.version, window.goalUntil)) return true;
     effects.metrics.push(goalMetric(window.journeyId, window.version, window.variant, window.holdout));
     return false;
   });
+  const attributionChanged = attribution !== undefined && attribution.length !== state.attribution?.length;
+  if (instances === state.instances && !attributionChanged) return state;
   return {
     ...state,
     ...(instances === undefined ? {} : { instances }),
-    ...(state.attribution === undefined ? {} : { attribution }),
+    ...(attribution === undefined ? {} : { attribution }),
   };
 }
 

@@ -8,6 +8,9 @@ export const emptyProfile = (): Profile => ({ traits: {}, groups: {}, anonymousI
 
 const isNewer = (candidate: string, current: string | undefined) =>
   current === undefined || Date.parse(candidate) >= Date.parse(current);
+/** `isNewer` with the candidate already in epoch ms: a call's time is parsed once. */
+const isNewerMs = (candidateMs: number, current: string | undefined) =>
+  current === undefined || candidateMs >= Date.parse(current);
 
 /**
  * Sets traits at `at`, each only if newer than what is stored: identify calls may arrive out of
@@ -35,15 +38,23 @@ function storeOf(call: SegmentCall): { storeId: string; zone?: string } | undefi
   return typeof zone === 'string' && zone.length > 0 ? { storeId, zone } : { storeId };
 }
 
-/** Applies the profile side of a call: traits, groups, anonymous ids, channel presence, store visit. */
+/**
+ * Applies the profile side of a call: traits, groups, anonymous ids, channel presence, store
+ * visit. Returns a new state object (the engine relies on it), `state` is left as it was.
+ */
 export function applyCallToProfile(state: CustomerState, call: SegmentCall): CustomerState {
+  return applyCallToProfileAt(state, call, Date.parse(call.timestamp));
+}
+
+/** `applyCallToProfile` with the call's time already parsed (`atMs`), as the engine has it. */
+export function applyCallToProfileAt(state: CustomerState, call: SegmentCall, atMs: number): CustomerState {
   const at = call.timestamp;
   let profile = state.profile;
   if (call.type === 'identify') profile = withTraits(profile ?? emptyProfile(), call.traits, at);
   if (call.type === 'group') {
     const current = profile ?? emptyProfile();
     const existing = current.groups[call.groupId];
-    if (isNewer(at, existing?.updatedAt)) {
+    if (isNewerMs(atMs, existing?.updatedAt)) {
       profile = {
         ...current,
         groups: { ...current.groups, [call.groupId]: { traits: call.traits, updatedAt: at } },
@@ -55,20 +66,22 @@ export function applyCallToProfile(state: CustomerState, call: SegmentCall): Cus
   }
 
   const seenOnChannel = state.channels?.[call.channel]?.lastSeenAt;
-  const channels = isNewer(at, seenOnChannel)
+  const channels = isNewerMs(atMs, seenOnChannel)
     ? { ...state.channels, [call.channel]: { lastSeenAt: at } }
     : state.channels;
 
   const store = storeOf(call);
   const lastStoreVisit =
-    store !== undefined && isNewer(at, state.lastStoreVisit?.at) ? { ...store, at } : state.lastStoreVisit;
+    store !== undefined && isNewerMs(atMs, state.lastStoreVisit?.at)
+      ? { ...store, at }
+      : state.lastStoreVisit;
 
-  return {
-    ...state,
-    ...(profile === undefined ? {} : { profile }),
-    ...(channels === undefined ? {} : { channels }),
-    ...(lastStoreVisit === undefined ? {} : { lastStoreVisit }),
-  };
+  // One copy, then its own fields set: no short-lived objects per call (it runs for every call).
+  const next = { ...state };
+  if (profile !== undefined) next.profile = profile;
+  if (channels !== undefined) next.channels = channels;
+  if (lastStoreVisit !== undefined) next.lastStoreVisit = lastStoreVisit;
+  return next;
 }
 
 /** Joins two profiles: per trait and group the newer value wins; anonymous ids are kept from both. */
