@@ -2,7 +2,15 @@ import * as z from 'zod';
 import { IsoDateTime, JsonObject, Slug } from './common.js';
 import { ActionChannel } from './journey.js';
 
-export const DeliveryStatus = z.enum(['pending', 'sending', 'retrying', 'delivered', 'dead_lettered']);
+/** `cancelled`: never sent, because the customer's consent no longer allows it (`lastError` says why). */
+export const DeliveryStatus = z.enum([
+  'pending',
+  'sending',
+  'retrying',
+  'delivered',
+  'dead_lettered',
+  'cancelled',
+]);
 export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 
 export const Delivery = z.object({
@@ -11,6 +19,7 @@ export const Delivery = z.object({
   lastAttemptAt: IsoDateTime.optional(),
   lastError: z.string().max(500).optional(),
   deliveredAt: IsoDateTime.optional(),
+  cancelledAt: IsoDateTime.optional(),
 });
 export type Delivery = z.infer<typeof Delivery>;
 
