@@ -28,6 +28,7 @@ const cacheTtlMs = () => env().CONFIG_CACHE_SECONDS * 1_000;
 let tenantByWriteKey: TtlCache<string | null> | undefined;
 let tenants: TtlCache<Tenant | null> | undefined;
 let journeys: TtlCache<PublishedJourneys> | undefined;
+let consentPolicies: TtlCache<ConsentPolicy> | undefined;
 
 /**
  * The tenant a write key belongs to, or null when the key is unknown or revoked. A revocation
@@ -59,10 +60,13 @@ export async function loadTenant(tenantId: string): Promise<Tenant | null> {
  * settings that no longer parse: opt-in (nothing assumed), never permissive.
  */
 export async function loadConsentPolicy(tenantId: string): Promise<ConsentPolicy> {
-  const stored = await getConfigDocument(tenantId, 'settings');
-  const parsed = TenantSettings.safeParse(stored?.document ?? {});
-  const settings = parsed.success ? parsed.data : undefined;
-  return consentPolicyOf(consentDefaultsOf(settings), purposesOf(settings));
+  consentPolicies ??= new TtlCache(cacheTtlMs());
+  return consentPolicies.getOrLoad(tenantId, async () => {
+    const stored = await getConfigDocument(tenantId, 'settings');
+    const parsed = TenantSettings.safeParse(stored?.document ?? {});
+    const settings = parsed.success ? parsed.data : undefined;
+    return consentPolicyOf(consentDefaultsOf(settings), purposesOf(settings));
+  });
 }
 
 /**
@@ -144,5 +148,6 @@ export function clearConfigCaches(): void {
   tenantByWriteKey?.clear();
   tenants?.clear();
   journeys?.clear();
+  consentPolicies?.clear();
   clearApiKeyCache();
 }
