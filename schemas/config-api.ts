@@ -173,8 +173,9 @@ export const ActionCatalog = z.object({ actions: z.array(ActionDefinition) });
 const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like 21:00');
 
 /**
- * Tenant settings, stored and validated for the engine features that will read them
- * (arbitration, quiet hours, consent, retention). Nothing enforces them yet.
+ * Tenant settings, stored and validated. Consent defaults and purposes are enforced (the engine's
+ * arrival gate, withdrawals, the send gate: docs/consent.md); arbitration, quiet hours and
+ * retention are stored for the features that will read them.
  */
 export const TenantSettings = z.strictObject({
   /** Weights of arbitration between journeys that want to act at once, by journey id. */
