@@ -35,6 +35,12 @@ import { type StreamRecord, timerFiredRecord } from '../schemas/stream-record.js
 import type { Timer } from '../schemas/timer.js';
 import { dynamoItemSize, utf8, valueSize } from './dynamo-item-size.js';
 
+/** The benchmarked customers consented to everything built in: the bench measures the full path. */
+const BENCH_CONSENT = {
+  defaults: { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
+  purposes: new Set(['analytics', 'personalization', 'marketing']),
+};
+
 type Report = (measure: string, value: string) => void;
 
 /**
@@ -493,7 +499,7 @@ interface Workload {
 }
 
 function engineThroughput(report: Report, label = ''): Workload {
-  const journeys = engine.compileJourneys(hundredJourneys());
+  const journeys = engine.compileJourneys(hundredJourneys(), [], BENCH_CONSENT);
   const random = seeded(7);
   const customers = 10_000;
   const states = new Map<string, CustomerState>();
@@ -570,7 +576,7 @@ function engineThroughput(report: Report, label = ''): Workload {
   );
   // The floor: the same events through the engine with no journey published (dedupe, profile,
   // counters' bookkeeping, the state copied): what every event costs before any journey.
-  const none = engine.compileJourneys([]);
+  const none = engine.compileJourneys([], [], BENCH_CONSENT);
   const bare = new Map<string, CustomerState>();
   let floorStarted = process.cpuUsage();
   for (let i = 0; i < records.length; i += 1) {
@@ -765,7 +771,7 @@ async function sideBySide(
  * workload; actions and timers (the adapter's own items) are the same in both.
  */
 function capacityUnits(report: Report, exponent: number) {
-  const journeys = engine.compileJourneys(hundredJourneys());
+  const journeys = engine.compileJourneys(hundredJourneys(), [], BENCH_CONSENT);
   const random = seeded(11);
   const customers = 10_000;
   const nextCustomer = zipf(random, customers, exponent);
@@ -974,8 +980,8 @@ function weigh(state: CustomerState): string {
 }
 
 function stateSizes(report: Report) {
-  const few = engine.compileJourneys(fewJourneys());
-  const hundred = engine.compileJourneys(hundredJourneys());
+  const few = engine.compileJourneys(fewJourneys(), [], BENCH_CONSENT);
+  const hundred = engine.compileJourneys(hundredJourneys(), [], BENCH_CONSENT);
   for (const [label, journeys, events, target] of [
     ['typical: 4 journeys, 1,000 events / 90 days', few, 1_000, '≤ 4 KB'],
     ['heavy: 4 journeys, 10,000 events / 90 days', few, 10_000, '< 40 KB'],

@@ -63,7 +63,10 @@ async function engineThroughput() {
   const { DemoSeed } = await import('../schemas/seed.js');
   const { readFileSync } = await import('node:fs');
   const seed = DemoSeed.parse(JSON.parse(readFileSync('config/demo.json', 'utf8')));
-  const journeys = compileJourneys(seed.journeys);
+  const { consentPolicyOf } = await import('../lambdas/core/consent/consent-policy.js');
+  const { consentDefaultsOf, purposesOf } = await import('../schemas/config-api.js');
+  const policy = consentPolicyOf(consentDefaultsOf(seed.settings), purposesOf(seed.settings));
+  const journeys = compileJourneys(seed.journeys, [], policy);
   const customers = 1_000;
   const perCustomer = 100;
   const batches = Array.from({ length: customers }, (_, c) =>

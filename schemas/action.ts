@@ -2,7 +2,15 @@ import * as z from 'zod';
 import { IsoDateTime, JsonObject, Slug } from './common.js';
 import { ActionChannel } from './journey.js';
 
-export const DeliveryStatus = z.enum(['pending', 'sending', 'retrying', 'delivered', 'dead_lettered']);
+/** `cancelled`: never sent, because the customer's consent no longer allows it (`lastError` says why). */
+export const DeliveryStatus = z.enum([
+  'pending',
+  'sending',
+  'retrying',
+  'delivered',
+  'dead_lettered',
+  'cancelled',
+]);
 export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 
 export const Delivery = z.object({
@@ -13,6 +21,7 @@ export const Delivery = z.object({
   deliveredAt: IsoDateTime.optional(),
   /** When the dead letter was last put back into the retry queue (`npm run deliveries:replay`). */
   replayedAt: IsoDateTime.optional(),
+  cancelledAt: IsoDateTime.optional(),
 });
 export type Delivery = z.infer<typeof Delivery>;
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { IsoDateTime, JsonObject, Slug } from './common.js';
-import { ConsentChannel, type ConsentDefaults } from './consent.js';
+import { BUILT_IN_PURPOSES, ConsentChannel, type ConsentDefaults } from './consent.js';
 
 /**
  * The config API's journey resource: an editable draft and the immutable versions published
@@ -175,14 +175,20 @@ export const ActionCatalog = z.object({ actions: z.array(ActionDefinition) });
 const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like 21:00');
 
 /**
- * Tenant settings, stored and validated for the engine features that will read them
- * (arbitration, quiet hours, consent, retention). Nothing enforces them yet.
+ * Tenant settings, stored and validated. Consent defaults and purposes are enforced (the engine's
+ * arrival gate, withdrawals, the send gate: docs/consent.md); arbitration, quiet hours and
+ * retention are stored for the features that will read them.
  */
 export const TenantSettings = z.strictObject({
   /** Weights of arbitration between journeys that want to act at once, by journey id. */
   arbitrationWeights: z.record(Slug, z.number().min(0).max(1)).default({}),
   /** No action is sent inside these local hours. */
   quietHours: z.strictObject({ start: TimeOfDay, end: TimeOfDay }).optional(),
+  /**
+   * Purposes of this tenant beyond the built-in `analytics`, `personalization` and `marketing`
+   * (e.g. `sharing`, `research`): consent to any other purpose is refused as `unknown_purpose`.
+   */
+  purposes: z.array(Slug).max(50).default([]),
   /**
    * Consent assumed for a purpose when a customer has said nothing, by purpose. Opt-in: a
    * purpose not listed is refused until the customer grants it.
@@ -201,6 +207,11 @@ export type TenantSettings = z.infer<typeof TenantSettings>;
 
 /** Channels where the customer already talks to the business: no separate opt-in by default. */
 const CHANNELS_ALLOWED_BY_DEFAULT = { web: true, mobile: true, store: true, call_center: true } as const;
+
+/** The purposes a tenant knows: the built-in ones and its own. */
+export function purposesOf(settings: TenantSettings | undefined): string[] {
+  return [...new Set([...BUILT_IN_PURPOSES, ...(settings?.purposes ?? [])])];
+}
 
 /** The consent a tenant assumes when the customer has said nothing (no settings yet: opt-in). */
 export function consentDefaultsOf(settings: TenantSettings | undefined): ConsentDefaults {

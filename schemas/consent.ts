@@ -67,3 +67,45 @@ export function consentChannelOf(actionChannel: string): ConsentChannel | undefi
   const parsed = ConsentChannel.safeParse(actionChannel);
   return parsed.success ? parsed.data : undefined;
 }
+
+/**
+ * One consent change as the customer made it: statuses per purpose and per channel, all given at
+ * the same time, from the same source, under the same policy. Sent to `PUT
+ * /v1/customers/{id}/consent`, carried by a `consent` stream record, and derived from a tracking
+ * call's `context.consent.categoryPreferences` (docs/consent.md).
+ */
+export const ConsentChange = z.strictObject({
+  purposes: z.record(Purpose, ConsentStatus).default({}),
+  channels: z.partialRecord(ConsentChannel, ConsentStatus).default({}),
+  /** When the customer decided. Required: the proof of consent needs it (GDPR art. 7). */
+  at: IsoDateTime,
+  source: ConsentEntry.shape.source,
+  policyVersion: ConsentEntry.shape.policyVersion,
+  proof: ConsentEntry.shape.proof,
+  /** A Global Privacy Control signal: an objection to marketing and sharing. */
+  gpc: z.boolean().optional(),
+});
+export type ConsentChange = z.infer<typeof ConsentChange>;
+
+/** The body of `PUT /v1/customers/{customerId}/consent`: a change that says something. */
+export const ConsentUpdateRequest = ConsentChange.refine(
+  (change) =>
+    Object.keys(change.purposes).length + Object.keys(change.channels).length > 0 || change.gpc === true,
+  { message: 'name at least one purpose or channel, or send gpc: true' },
+);
+
+/** One item of the append-only consent history (`CONSENT#<at>#<changeId>`): a change as received. */
+export const ConsentHistoryEntry = ConsentChange.safeExtend({
+  changeId: z.string().min(1).max(140),
+  /** When Écoute applied it (the record's receipt time). */
+  receivedAt: IsoDateTime,
+});
+export type ConsentHistoryEntry = z.infer<typeof ConsentHistoryEntry>;
+
+/** `PUT /v1/customers/{customerId}/consent` answers 202: the change is in the stream. */
+export const ConsentAccepted = z.object({ changeId: z.string(), status: z.literal('accepted') });
+export type ConsentAccepted = z.infer<typeof ConsentAccepted>;
+
+/** `GET /v1/customers/{customerId}/consent`: the current ledger and its history, oldest first. */
+export const ConsentResponse = z.object({ consent: ConsentLedger, history: z.array(ConsentHistoryEntry) });
+export type ConsentResponse = z.infer<typeof ConsentResponse>;

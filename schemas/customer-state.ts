@@ -110,6 +110,8 @@ export const CustomerState = z.object({
   recentEvents: z.array(RecentEvent).max(50).optional(),
   /** The customer's current consents (history: `CONSENT#` items); absent until they say something. */
   consent: ConsentLedger.optional(),
+  /** Calls dropped at arrival for want of analytics or personalization consent: a count, nothing else. */
+  droppedWithoutConsent: z.number().int().min(0).optional(),
 });
 export type CustomerState = z.infer<typeof CustomerState>;
 

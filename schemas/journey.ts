@@ -21,6 +21,8 @@ const StepId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" a
 const ActionSpec = z.object({
   id: Slug,
   channel: ActionChannel.default('webhook'),
+  /** The consent purpose the action uses (absent: `marketing`); checked before it is sent. */
+  purpose: Slug.optional(),
   /** Static content sent with the action; personalisation comes with the action catalog. */
   payload: JsonObject.default({}),
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { IsoDateTime, Slug } from './common.js';
+import { ConsentChange } from './consent.js';
 import { MergedHistory } from './customer-state.js';
 import { ANONYMOUS_PREFIX, SegmentCall } from './segment-call.js';
 import type { Timer } from './timer.js';
@@ -83,7 +84,25 @@ export function timerFiredRecord(timer: Timer, at: string): TimerRecord {
   };
 }
 
-export const StreamRecord = z.discriminatedUnion('kind', [CallRecord, LinkRecord, MergeRecord, TimerRecord]);
+/**
+ * A consent change for one customer, from the consent API (issue 5). `changeId` travels as a
+ * message id (a change is applied once) and names its history item.
+ */
+export const ConsentRecord = z.object({
+  kind: z.literal('consent'),
+  ...RecordBase,
+  changeId: z.string().min(1).max(140),
+  change: ConsentChange,
+});
+export type ConsentRecord = z.infer<typeof ConsentRecord>;
+
+export const StreamRecord = z.discriminatedUnion('kind', [
+  CallRecord,
+  LinkRecord,
+  MergeRecord,
+  TimerRecord,
+  ConsentRecord,
+]);
 export type StreamRecord = z.infer<typeof StreamRecord>;
 
 /**

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { consentDefaultsOf, purposesOf, TenantSettings } from '../../schemas/config-api.js';
 import { Journey } from '../../schemas/journey.js';
 import { Tenant } from '../../schemas/tenant.js';
+import { type ConsentPolicy, consentPolicyOf } from '../core/consent/consent-policy.js';
 import { compileJourneys, type PublishedJourneys } from '../core/engine.js';
 import { clearApiKeyCache } from './api-key-store.js';
 import { dynamo } from './aws-clients.js';
+import { getConfigDocument } from './config-document-store.js';
 import { env } from './env.js';
 import { queryByPrefix } from './query-by-prefix.js';
 import { TtlCache } from './ttl-cache.js';
@@ -25,6 +28,7 @@ const cacheTtlMs = () => env().CONFIG_CACHE_SECONDS * 1_000;
 let tenantByWriteKey: TtlCache<string | null> | undefined;
 let tenants: TtlCache<Tenant | null> | undefined;
 let journeys: TtlCache<PublishedJourneys> | undefined;
+let consentPolicies: TtlCache<ConsentPolicy> | undefined;
 
 /**
  * The tenant a write key belongs to, or null when the key is unknown or revoked. A revocation
@@ -52,8 +56,23 @@ export async function loadTenant(tenantId: string): Promise<Tenant | null> {
 }
 
 /**
- * A tenant's journeys, compiled, from a warm cache: the current version of each (what new
- * customers enter) and every published version (what running instances may still be on).
+ * A tenant's consent policy, from its settings: its defaults and purposes. No settings yet, or
+ * settings that no longer parse: opt-in (nothing assumed), never permissive.
+ */
+export async function loadConsentPolicy(tenantId: string): Promise<ConsentPolicy> {
+  consentPolicies ??= new TtlCache(cacheTtlMs());
+  return consentPolicies.getOrLoad(tenantId, async () => {
+    const stored = await getConfigDocument(tenantId, 'settings');
+    const parsed = TenantSettings.safeParse(stored?.document ?? {});
+    const settings = parsed.success ? parsed.data : undefined;
+    return consentPolicyOf(consentDefaultsOf(settings), purposesOf(settings));
+  });
+}
+
+/**
+ * A tenant's journeys, compiled with its consent policy, from a warm cache: the current version
+ * of each (what new customers enter) and every published version (what running instances may
+ * still be on).
  */
 export async function loadPublishedJourneys(tenantId: string): Promise<PublishedJourneys> {
   journeys ??= new TtlCache(cacheTtlMs());
@@ -64,7 +83,7 @@ export async function loadPublishedJourneys(tenantId: string): Promise<Published
       const journey = Journey.parse(item.journey);
       (String(item.sk).startsWith('JOURNEYVERSION#') ? versions : current).push(journey);
     }
-    return compileJourneys(current, versions);
+    return compileJourneys(current, versions, await loadConsentPolicy(tenantId));
   });
 }
 
@@ -129,5 +148,6 @@ export function clearConfigCaches(): void {
   tenantByWriteKey?.clear();
   tenants?.clear();
   journeys?.clear();
+  consentPolicies?.clear();
   clearApiKeyCache();
 }

@@ -156,3 +156,43 @@ async function queryQueue(queue: string, upTo: string, limit: number): Promise<Q
     attempts: Action.parse(item.action).delivery.attempts,
   }));
 }
+
+/**
+ * Cancels an action that was not sent and must not be: its consent was withdrawn. Only from
+ * `fromStatuses` (what the caller saw, or its own claimed attempt); an action delivered or
+ * claimed meanwhile is left alone (false). It leaves the delivery queue: nothing retries it.
+ */
+export async function recordCancelled(
+  key: ActionKey,
+  reason: string,
+  now: Date,
+  expected: { statuses: readonly ('pending' | 'retrying' | 'sending')[]; attempts?: number },
+): Promise<boolean> {
+  const statuses = Object.fromEntries(expected.statuses.map((status, i) => [`:from${i}`, status]));
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: env().CUSTOMERS_TABLE,
+        Key: key,
+        UpdateExpression:
+          'SET #a.delivery.#s = :cancelled, #a.delivery.lastError = :reason, #a.delivery.cancelledAt = :now ' +
+          'REMOVE #q, queuedAt',
+        ConditionExpression:
+          `#a.delivery.#s IN (${Object.keys(statuses).join(', ')})` +
+          (expected.attempts === undefined ? '' : ' AND #a.delivery.attempts = :attempts'),
+        ExpressionAttributeNames: { '#a': 'action', '#s': 'status', '#q': 'queue' },
+        ExpressionAttributeValues: {
+          ':cancelled': 'cancelled',
+          ':reason': reason.slice(0, 500),
+          ':now': now.toISOString(),
+          ...statuses,
+          ...(expected.attempts === undefined ? {} : { ':attempts': expected.attempts }),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}

@@ -21,6 +21,7 @@ import {
   WebhookList,
   WebhookResource,
 } from '../../schemas/config-api.js';
+import { ConsentAccepted, ConsentResponse, ConsentUpdateRequest } from '../../schemas/consent.js';
 import { CustomerProfileResponse } from '../../schemas/customer-api.js';
 import { FullJourney } from '../../schemas/journey.js';
 import { BatchEnvelope, CALL_INPUTS, TrackingResponse } from '../../schemas/tracking-api.js';
@@ -70,6 +71,21 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Customers',
     auth: 'writeKey',
     response: ActionsResponse,
+  },
+  'GET /v1/customers/{customerId}/consent': {
+    summary: "A customer's consent: the current ledger per purpose and channel, and its append-only history",
+    tag: 'Customers',
+    auth: 'writeKey',
+    response: ConsentResponse,
+  },
+  'PUT /v1/customers/{customerId}/consent': {
+    summary:
+      "Record a consent change (per purpose and channel, with time, source, policy version, proof); applied in order with the customer's events",
+    tag: 'Customers',
+    auth: 'writeKey',
+    request: ConsentUpdateRequest,
+    response: ConsentAccepted,
+    status: 202,
   },
   'GET /v1/openapi.json': { summary: 'This document', tag: 'Meta', auth: 'none' },
   'POST /v1/api-keys': {

@@ -5,7 +5,15 @@ import type { Journey } from '../../schemas/journey.js';
 import type { SegmentCall } from '../../schemas/segment-call.js';
 import { type CallRecord, type StreamRecord, timerFiredRecord } from '../../schemas/stream-record.js';
 import type { Timer } from '../../schemas/timer.js';
+import { consentPolicyOf } from '../core/consent/consent-policy.js';
 import { applyRecordsToCustomer, compileJourneys } from '../core/engine.js';
+
+/** The dry run walks the journey's path: its customer is taken to have consented to everything built in. */
+const DRY_RUN_CONSENT = consentPolicyOf(
+  { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
+  [],
+);
+
 import type { JourneyMetric } from '../core/journey-runtime.js';
 
 const DAY_MS = 86_400_000;
@@ -40,7 +48,7 @@ export function simulateJourney(
   const request = SimulateRequestSchema.parse(input);
   const { customerId } = request;
   // The simulated version is the one new customers enter, whatever its stored status.
-  const journeys = compileJourneys([{ ...journey, status: 'published' }]);
+  const journeys = compileJourneys([{ ...journey, status: 'published' }], [], DRY_RUN_CONSENT);
   const events = [...request.events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const firstAt = Date.parse(events[0]?.at ?? '');
   const lastAt = Date.parse(events.at(-1)?.at ?? '');

@@ -2,6 +2,13 @@ import type { ActionWebhookBody } from '../../schemas/action.js';
 import type { CustomerState } from '../../schemas/customer-state.js';
 import { ANONYMOUS_PREFIX, eventNameOf } from '../../schemas/segment-call.js';
 import type { CallRecord, StreamRecord } from '../../schemas/stream-record.js';
+import {
+  applyConsentRecord,
+  type ConsentEffects,
+  type CustomerEffects,
+  gateCall,
+  noConsentEffects,
+} from './consent/customer-consent.js';
 import { linkToKnownCustomer, mergeHistory } from './identity.js';
 import {
   applyEventToJourneys,
@@ -38,6 +45,8 @@ export interface CustomerOutcome extends JourneyEffects {
   applied: number;
   /** Records already applied before (stream redelivery) or repeated by the sender (same messageId). */
   duplicates: number;
+  /** Consent history to append, and whether undelivered actions must be checked for a withdrawal. */
+  consent: ConsentEffects;
 }
 
 function emptyState(record: StreamRecord): CustomerState {
@@ -65,6 +74,8 @@ function messageIdOf(record: StreamRecord): string {
       return record.mergeId;
     case 'timer':
       return record.timerId;
+    case 'consent':
+      return record.changeId;
   }
 }
 
@@ -100,7 +111,7 @@ export function applyRecordsToCustomer(
   dedupe: DedupeMode = 'sequence-and-message-id',
 ): CustomerOutcome {
   const first = records[0];
-  const effects = noEffects();
+  const effects: CustomerEffects = { ...noEffects(), consent: noConsentEffects() };
   if (first === undefined) {
     if (previous === undefined) throw new Error('applyRecordsToCustomer needs a state or a record');
     return { state: previous, ...effects, forwards: [], applied: 0, duplicates: 0 };
@@ -144,7 +155,7 @@ function applyOne(
   state: CustomerState,
   record: StreamRecord,
   journeys: PublishedJourneys,
-  effects: JourneyEffects,
+  effects: CustomerEffects,
   forwards: StreamRecord[],
 ): CustomerState {
   if (record.kind === 'link') {
@@ -179,16 +190,21 @@ function applyOne(
     };
     return applyTimerToJourneys(state, journeys, record, cause, effects);
   }
+  if (record.kind === 'consent') return applyConsentRecord(state, record, journeys, effects);
   return applyCall(state, record, journeys, effects);
 }
 
 /** A call: the profile side first, then counters and journeys, then the customer's totals. */
 function applyCall(
-  before: CustomerState,
+  stored: CustomerState,
   record: CallRecord,
   journeys: PublishedJourneys,
-  effects: JourneyEffects,
+  effects: CustomerEffects,
 ): CustomerState {
+  // Consent first: the call's own consent change, then the arrival gate (issue 5).
+  const gate = gateCall(stored, record, journeys, effects);
+  if (!gate.keep) return gate.state;
+  const before = gate.state;
   const { call } = record;
   const occurredAt = Date.parse(call.timestamp);
   let state = applyCallToProfileAt(before, call, occurredAt);

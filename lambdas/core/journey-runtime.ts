@@ -4,6 +4,7 @@ import { durationSeconds } from '../../schemas/duration.js';
 import type { Journey, Step } from '../../schemas/journey.js';
 import type { Timer } from '../../schemas/timer.js';
 import { compileCondition, type EvaluationContext, type Predicate } from './conditions.js';
+import { type ConsentPolicy, OPT_IN_POLICY } from './consent/consent-policy.js';
 import { CounterRegistry, type CounterSpec, countWithin, increment } from './counters.js';
 import { actionIdFor, instanceIdFor, timerIdFor } from './ids.js';
 import { nextLocalTime, outsideQuietHours, resolveTimeZone } from './local-time.js';
@@ -45,9 +46,11 @@ export interface PublishedJourneys {
   counters: CounterRegistry;
   /** Events that waitForEvent steps may look back on, with the longest look-back. */
   lookbackMsByEvent: ReadonlyMap<string, number>;
+  /** The tenant's consent defaults and purposes: what the arrival gate and withdrawals judge by. */
+  consent: ConsentPolicy;
 }
 
-const versionKey = (journeyId: string, version: number) => `${journeyId}@${version}`;
+export const versionKey = (journeyId: string, version: number) => `${journeyId}@${version}`;
 
 function compileStep(step: Step, counters: CounterRegistry): CompiledStep {
   if (step.type === 'branch') {
@@ -93,11 +96,13 @@ function compileJourney(journey: Journey, counters: CounterRegistry): CompiledJo
 
 /**
  * Compiles a tenant's journeys: `current` are the versions new customers enter (paused ones
- * admit nobody), `olderVersions` those that running instances may still be on.
+ * admit nobody), `olderVersions` those that running instances may still be on, `consent` the
+ * tenant's consent policy (opt-in when not given: events without consent are dropped).
  */
 export function compileJourneys(
   current: readonly Journey[],
   olderVersions: readonly Journey[] = [],
+  consent: ConsentPolicy = OPT_IN_POLICY,
 ): PublishedJourneys {
   const counters = new CounterRegistry();
   const byVersion = new Map<string, CompiledJourney>();
@@ -131,6 +136,7 @@ export function compileJourneys(
     countersByEvent: counters.forEvent(),
     counters,
     lookbackMsByEvent,
+    consent,
   };
 }
 
@@ -527,6 +533,7 @@ function run(state: CustomerState, walk: Walk, start: Live, stepId: string | und
             journeyVersion: journey.version,
             action: step.action.id,
             channel: step.action.channel,
+            ...(step.action.purpose === undefined ? {} : { purpose: step.action.purpose }),
             payload: step.action.payload,
             firedAt: cause.at,
             triggeredBy: { messageId: cause.messageId, event: cause.eventName },

@@ -5,6 +5,7 @@ import { logger } from '../adapters/logger.js';
 import {
   type ActionKey,
   claimDeliveryAttempt,
+  recordCancelled,
   recordDelivered,
   recordFailedAttempt,
 } from '../adapters/outbox-store.js';
@@ -12,8 +13,9 @@ import { postToWebhook } from '../adapters/webhook-client.js';
 import { nextDeliveryStep } from '../core/delivery-policy.js';
 import { customerRef } from '../core/ids.js';
 import { webhookForChannel } from '../core/tenant-webhooks.js';
+import { consentStillAllows } from './consent-gate.js';
 
-export type DeliveryOutcome = 'delivered' | 'retry_scheduled' | 'dead_lettered' | 'not_ours';
+export type DeliveryOutcome = 'delivered' | 'retry_scheduled' | 'dead_lettered' | 'not_ours' | 'cancelled';
 
 /**
  * One delivery attempt of one action: claim it, POST it to the webhook of its channel, record the
@@ -29,6 +31,13 @@ export async function attemptDelivery(
   if (action === null) return 'not_ours';
   const attempt = action.delivery.attempts;
   const log = { tenantId: action.tenantId, customerRef: customerRef(action.tenantId, action.customerId) };
+
+  // Consent again, just before sending: it may have been withdrawn while the action waited.
+  if (!(await consentStillAllows(action, now))) {
+    await recordCancelled(key, 'withdrawn', now, { statuses: ['sending'], attempts: attempt });
+    logger.info('action cancelled: consent withdrawn', { ...log, actionId: action.actionId, attempt });
+    return 'cancelled';
+  }
 
   const tenant = await loadTenant(action.tenantId);
   // The channel's own webhook, else the tenant's general (`webhook` channel) one.

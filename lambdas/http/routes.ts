@@ -45,6 +45,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   })),
   { method: 'GET', path: '/v1/customers/{customerId}', fn: 'customer-api' },
   { method: 'GET', path: '/v1/customers/{customerId}/actions', fn: 'customer-api' },
+  { method: 'GET', path: '/v1/customers/{customerId}/consent', fn: 'customer-api' },
+  { method: 'PUT', path: '/v1/customers/{customerId}/consent', fn: 'customer-api' },
   { method: 'GET', path: '/v1/openapi.json', fn: 'config-api' },
   { method: 'POST', path: '/v1/api-keys', fn: 'config-api' },
   { method: 'GET', path: '/v1/api-keys', fn: 'config-api' },

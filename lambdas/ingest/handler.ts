@@ -40,6 +40,16 @@ function endpointOf(event: APIGatewayProxyEventV2): TrackingEndpoint {
   return endpoint;
 }
 
+/**
+ * A browser's Global Privacy Control header (`Sec-GPC: 1`) travels with each call as
+ * `context.gpc`, where the processor honours it as an objection to marketing and sharing.
+ */
+function withGpcSignal(event: APIGatewayProxyEventV2, calls: AcceptedCalls['calls']): AcceptedCalls['calls'] {
+  const headers = event.headers ?? {};
+  if ((headers['sec-gpc'] ?? headers['Sec-GPC'])?.trim() !== '1') return calls;
+  return calls.map((call) => ({ ...call, context: { ...call.context, gpc: true } }));
+}
+
 const writeKeyInBody = (body: unknown): unknown =>
   typeof body === 'object' && body !== null ? (body as { writeKey?: unknown }).writeKey : undefined;
 
@@ -93,7 +103,7 @@ export function createIngestHandler(dependencies: IngestDependencies = REAL_DEPE
         quota.retryAfterSeconds,
       );
     }
-    await dependencies.putRecords(toStreamRecords(tenantId, calls));
+    await dependencies.putRecords(toStreamRecords(tenantId, withGpcSignal(event, calls)));
     const response: TrackingResponse = {
       success: true,
       accepted: calls.length,

@@ -3,6 +3,7 @@ import pMap from 'p-map';
 import type { CustomerState } from '../../schemas/customer-state.js';
 import { StreamRecord } from '../../schemas/stream-record.js';
 import { loadPublishedJourneys } from '../adapters/config-store.js';
+import { consentHistoryWrites } from '../adapters/consent-store.js';
 import {
   itemsInWrite,
   loadCustomerState,
@@ -19,6 +20,7 @@ import {
 } from '../core/engine.js';
 import { VersionConflictError } from '../core/errors.js';
 import { customerRef } from '../core/ids.js';
+import { cancelWithdrawnActions } from './cancel-withdrawn-actions.js';
 import { firstSliceThatFits } from './slice-to-fit.js';
 
 /** Different customers are independent: overlap their reads and writes. */
@@ -133,7 +135,7 @@ async function applyToCustomerWithRetry(group: SequencedRecord[]) {
 
 /** The timers an outcome arms and cancels; outcomes of an engine that keeps no timers have none. */
 const fitsInOneWrite = (outcome: CustomerOutcome) =>
-  itemsInWrite(outcome.actions, outcome.timers) <= MAX_ITEMS_PER_WRITE;
+  itemsInWrite(outcome.actions, outcome.timers) + outcome.consent.history.length <= MAX_ITEMS_PER_WRITE;
 
 /**
  * One read, then one write per customer, unless the records touch more items (state, actions,
@@ -157,8 +159,19 @@ async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
     // Forwards first: if the write below fails, the retry forwards again and the receiving
     // customer drops the repeat by its message id; the other order could lose them.
     if (outcome.forwards.length > 0) await putRecordsDurably(outcome.forwards);
-    if (outcome.applied > 0)
-      state = await saveCustomerOutcome(state?.version, outcome.state, outcome.actions, outcome.timers);
+    if (outcome.applied > 0) {
+      const history = consentHistoryWrites(tenantId, customerId, outcome.consent.history);
+      state = await saveCustomerOutcome(
+        state?.version,
+        outcome.state,
+        outcome.actions,
+        outcome.timers,
+        history,
+      );
+    }
+    // After the write: the withdrawal is committed, so nothing fired later can slip past it.
+    if (outcome.consent.withdrawn && state !== undefined)
+      await cancelWithdrawnActions(state, journeys.consent.defaults, new Date());
     totals.applied += outcome.applied;
     totals.duplicates += outcome.duplicates;
     totals.actions += outcome.actions.length;

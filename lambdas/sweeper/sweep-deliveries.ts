@@ -21,6 +21,7 @@ export async function sweepDueDeliveries(now: Date, perBucketLimit = 200): Promi
     retry_scheduled: 0,
     dead_lettered: 0,
     not_ours: 0,
+    cancelled: 0,
   };
   await pMap(
     due,

@@ -188,19 +188,31 @@ function defaultSeedFile(): string {
 }
 
 async function loadLambdas() {
-  const [ingest, customerApi, configApi, processor, dispatcher, sweeper, env, clients, config, apiKeys] =
-    await Promise.all([
-      import('../../lambdas/ingest/handler.js'),
-      import('../../lambdas/customer-api/handler.js'),
-      import('../../lambdas/config-api/handler.js'),
-      import('../../lambdas/processor/handler.js'),
-      import('../../lambdas/dispatcher/handler.js'),
-      import('../../lambdas/sweeper/handler.js'),
-      import('../../lambdas/adapters/env.js'),
-      import('../../lambdas/adapters/aws-clients.js'),
-      import('../../lambdas/adapters/config-store.js'),
-      import('../../lambdas/adapters/api-key-store.js'),
-    ]);
+  const [
+    ingest,
+    customerApi,
+    configApi,
+    processor,
+    dispatcher,
+    sweeper,
+    env,
+    clients,
+    config,
+    apiKeys,
+    documents,
+  ] = await Promise.all([
+    import('../../lambdas/ingest/handler.js'),
+    import('../../lambdas/customer-api/handler.js'),
+    import('../../lambdas/config-api/handler.js'),
+    import('../../lambdas/processor/handler.js'),
+    import('../../lambdas/dispatcher/handler.js'),
+    import('../../lambdas/sweeper/handler.js'),
+    import('../../lambdas/adapters/env.js'),
+    import('../../lambdas/adapters/aws-clients.js'),
+    import('../../lambdas/adapters/config-store.js'),
+    import('../../lambdas/adapters/api-key-store.js'),
+    import('../../lambdas/adapters/config-document-store.js'),
+  ]);
   const context = {} as never;
   return {
     ingest: ingest.handler as never,
@@ -219,6 +231,14 @@ async function loadLambdas() {
       await config.putTenant({ ...seed.tenant, webhooks: { webhook } });
       await config.putWriteKey(seed.tenant.tenantId, writeKey, new Date());
       for (const journey of seed.journeys) await config.putJourney(seed.tenant.tenantId, journey);
+      // Settings only the first time: a marketer's later edits to them are kept across restarts.
+      if (
+        seed.settings !== undefined &&
+        (await documents.getConfigDocument(seed.tenant.tenantId, 'settings')) === null
+      ) {
+        const audit = { by: 'demo-seed', now: new Date(), changes: [], truncated: false };
+        await documents.putConfigDocument(seed.tenant.tenantId, 'settings', seed.settings, 0, audit);
+      }
       const admin = await apiKeys.createApiKey(
         seed.tenant.tenantId,
         { name: 'local admin', scopes: ['admin'] },

@@ -60,8 +60,8 @@ const webhook = { url: 'https://hooks.example.com/ecoute', secret: 'a-secret-of-
 beforeAll(async () => {
   resources = await freshResources('config-api');
   pointAdaptersAt(resources, { CONFIG_WRITES_PER_MINUTE: '100000' });
-  await seedTenant({ tenantId: 'acme', webhook });
-  await seedTenant({ tenantId: 'globex', webhook });
+  await seedTenant({ tenantId: 'acme', webhook, settings: null });
+  await seedTenant({ tenantId: 'globex', webhook, settings: null });
   acmeAdmin = await keyWith('acme', ['admin']);
   globexAdmin = await keyWith('globex', ['admin']);
 });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileJourneys } from '../../lambdas/core/engine.js';
 import { Condition } from '../../schemas/condition.js';
 import { Journey } from '../../schemas/journey.js';
+import { compileConsentingJourneys } from './support/consenting.js';
 import { CustomerHarness } from './support/journey-records.js';
 
 /** The JSON blocks of docs/journeys.md, in order: a reader copies them, so they must be valid. */
@@ -17,12 +17,12 @@ describe('docs/journeys.md', () => {
     const journeys = [Journey.parse(simple), Journey.parse(multiStep)];
     expect(journeys.map((journey) => Object.keys(journey.steps).length)).toEqual([1, 9]);
     expect(Condition.safeParse(condition).success).toBe(true);
-    expect(() => compileJourneys(journeys)).not.toThrow();
+    expect(() => compileConsentingJourneys(journeys)).not.toThrow();
   });
 });
 
 describe('the abandoned-cart example of docs/journeys.md', () => {
-  const journeys = compileJourneys([Journey.parse(blocks[1])]);
+  const journeys = compileConsentingJourneys([Journey.parse(blocks[1])]);
   const at = Date.parse('2024-05-02T10:00:00.000Z');
 
   const runFor = (tier: string) => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { applyRecordsToCustomer, compileJourneys, type SequencedRecord } from '../../lambdas/core/engine.js';
+import { applyRecordsToCustomer, type SequencedRecord } from '../../lambdas/core/engine.js';
 import type { CustomerState } from '../../schemas/customer-state.js';
 import { Journey } from '../../schemas/journey.js';
 import type { StreamRecord } from '../../schemas/stream-record.js';
 import type { Timer } from '../../schemas/timer.js';
+import { compileConsentingJourneys } from './support/consenting.js';
 import { DAY, HOUR, identifyRecord, iso, seq, timerRecord, trackRecord } from './support/journey-records.js';
 
 /** Freezes an object and everything it holds: any write to it then throws (ES modules are strict). */
@@ -19,7 +20,7 @@ const T0 = Date.parse('2026-03-02T10:00:00.000Z');
 
 // Every part of the state the engine writes: profile, channels, counters, look-back buffer,
 // instances (entered, waiting, resumed, goal reached, ended), attribution, journey progress.
-const journeys = compileJourneys(
+const journeys = compileConsentingJourneys(
   [
     {
       id: 'cart',

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   type ActionIntent,
   applyRecordsToCustomer,
-  compileJourneys,
   type PublishedJourneys,
   type SequencedRecord,
 } from '../../lambdas/core/engine.js';
@@ -13,6 +12,7 @@ import { ActionWebhookBody } from '../../schemas/action.js';
 import { CustomerState, RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
 import { Journey } from '../../schemas/journey.js';
 import type { CallRecord } from '../../schemas/stream-record.js';
+import { compileConsentingJourneys } from './support/consenting.js';
 
 const TENANT = 'acme';
 const CUSTOMER = 'user-42';
@@ -88,7 +88,12 @@ const viewShoes = (n: number, messageId = `m-${n}`): SequencedRecord =>
 
 describe('compileJourneys', () => {
   it('indexes published journeys by trigger event and leaves paused ones out', () => {
-    const published = compileJourneys([shoesJourney, pausedJourney, anyViewJourney, bigOrderJourney]);
+    const published = compileConsentingJourneys([
+      shoesJourney,
+      pausedJourney,
+      anyViewJourney,
+      bigOrderJourney,
+    ]);
     const ids = (event: string) => (published.byTriggerEvent.get(event) ?? []).map((c) => c.journey.id);
     // Highest priority first, then by id: the order arbitration will see them in.
     expect(ids('Product Viewed')).toEqual(['any-view', 'shoes']);
@@ -98,7 +103,12 @@ describe('compileJourneys', () => {
 });
 
 describe('applyRecordsToCustomer', () => {
-  const journeys = compileJourneys([shoesJourney, bigOrderJourney, welcomeOnceJourney, pausedJourney]);
+  const journeys = compileConsentingJourneys([
+    shoesJourney,
+    bigOrderJourney,
+    welcomeOnceJourney,
+    pausedJourney,
+  ]);
 
   it("fires the journey's action with the journey, customer and triggering message", () => {
     const receivedAt = '2024-05-01T12:34:56.789Z';
@@ -159,7 +169,7 @@ describe('applyRecordsToCustomer', () => {
   });
 
   it('never fires a paused journey, even for an event that would match it', () => {
-    const onlyPaused = compileJourneys([pausedJourney]);
+    const onlyPaused = compileConsentingJourneys([pausedJourney]);
     const outcome = applyRecordsToCustomer(undefined, [viewShoes(1), viewShoes(2)], onlyPaused);
     expect(outcome.actions).toEqual([]);
     expect(outcome.state.journeys).toEqual({});
@@ -202,7 +212,14 @@ describe('applyRecordsToCustomer', () => {
       [viewShoes(4, 'older'), viewShoes(5, 'same-position')],
       journeys,
     );
-    expect(redelivered).toEqual({ state, ...noEffects(), forwards: [], applied: 0, duplicates: 2 });
+    expect(redelivered).toEqual({
+      state,
+      ...noEffects(),
+      consent: { history: [], withdrawn: false },
+      forwards: [],
+      applied: 0,
+      duplicates: 2,
+    });
   });
 
   it('compares sequence numbers as numbers, not as strings', () => {
@@ -238,7 +255,7 @@ describe('applyRecordsToCustomer', () => {
   });
 
   it('derives action ids deterministically, distinct per journey, customer and message', () => {
-    const both = compileJourneys([shoesJourney, anyViewJourney]);
+    const both = compileConsentingJourneys([shoesJourney, anyViewJourney]);
     const idsFor = (customerId: string, messageId: string) =>
       applyRecordsToCustomer(
         undefined,
@@ -345,6 +362,7 @@ describe('applyRecordsToCustomer', () => {
     expect(applyRecordsToCustomer(state, [], journeys)).toEqual({
       state,
       ...noEffects(),
+      consent: { history: [], withdrawn: false },
       applied: 0,
       duplicates: 0,
       forwards: [],
@@ -363,7 +381,7 @@ describe('applyRecordsToCustomer', () => {
 // Redelivery properties
 // ---------------------------------------------------------------------------------------------
 
-const propertyJourneys: PublishedJourneys = compileJourneys([
+const propertyJourneys: PublishedJourneys = compileConsentingJourneys([
   shoesJourney,
   bigOrderJourney,
   welcomeOnceJourney,

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   type ActionIntent,
   applyRecordsToCustomer,
-  compileJourneys,
   type DedupeMode,
   type PublishedJourneys,
   type SequencedRecord,
@@ -24,6 +23,7 @@ import {
   type MergeRecord,
   StreamRecord,
 } from '../../schemas/stream-record.js';
+import { compileConsentingJourneys } from './support/consenting.js';
 
 const TENANT = 'acme';
 const DEVICE = 'dev-1';
@@ -40,7 +40,7 @@ const seq = (n: number): string => (KINESIS_BASE + BigInt(n) * 1_000_000_000_000
 const journey = (id: string, event: string): Journey =>
   Journey.parse({ id, name: id, status: 'published', trigger: { event }, action: { id: `${id}-action` } });
 
-const journeys: PublishedJourneys = compileJourneys([
+const journeys: PublishedJourneys = compileConsentingJourneys([
   journey('shoes', 'Product Viewed'),
   journey('newsletter', 'Signed Up'),
 ]);

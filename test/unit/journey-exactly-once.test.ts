@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   type ActionIntent,
   applyRecordsToCustomer,
-  compileJourneys,
   type SequencedRecord,
 } from '../../lambdas/core/engine.js';
 import type { CustomerState } from '../../schemas/customer-state.js';
 import { Journey } from '../../schemas/journey.js';
 import type { Timer } from '../../schemas/timer.js';
+import { compileConsentingJourneys } from './support/consenting.js';
 import {
   HOUR,
   identifyRecord,
@@ -29,7 +29,7 @@ import {
 const CUSTOMER = 'claire';
 const T0 = Date.parse('2024-03-30T18:00:00.000Z');
 
-const journeys = compileJourneys(
+const journeys = compileConsentingJourneys(
   [
     {
       id: 'cart',

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { applyRecordsToCustomer, compileJourneys } from '../../lambdas/core/engine.js';
+import { applyRecordsToCustomer } from '../../lambdas/core/engine.js';
 import { applyEventToJourneys, type JourneyMetric, noEffects } from '../../lambdas/core/journey-runtime.js';
 import { CustomerState } from '../../schemas/customer-state.js';
 import { Journey } from '../../schemas/journey.js';
+import { compileConsentingJourneys } from './support/consenting.js';
 import {
   CustomerHarness,
   DAY,
@@ -36,13 +37,13 @@ describe('action step', () => {
   });
 
   it('fires each action of a walk in step order, with ids derived from the cause, then ends the instance', () => {
-    const claire = new CustomerHarness(compileJourneys([welcome]));
+    const claire = new CustomerHarness(compileConsentingJourneys([welcome]));
     const outcome = claire.track('Signed Up', T0);
 
     expect(actionsOf(outcome)).toEqual(['hello', 'tips']);
     // Deterministic: the same record applied to the same state mints the same ids, one per step.
     const ids = outcome.actions.map((fired) => fired.actionId);
-    const replayed = applyRecordsToCustomer(undefined, claire.records, compileJourneys([welcome]));
+    const replayed = applyRecordsToCustomer(undefined, claire.records, compileConsentingJourneys([welcome]));
     expect(replayed.actions.map((fired) => fired.actionId)).toEqual(ids);
     expect(new Set(ids).size).toBe(2);
     for (const id of ids) expect(id).toMatch(/^[a-f0-9]{32}$/);
@@ -70,7 +71,7 @@ describe('action step', () => {
       },
       action: { id: 'reserve-in-store' },
     });
-    const claire = new CustomerHarness(compileJourneys([simple]));
+    const claire = new CustomerHarness(compileConsentingJourneys([simple]));
     expect(actionsOf(claire.track('Product Viewed', T0, { category: 'bags' }))).toEqual([]);
     const fired = claire.track('Product Viewed', T0 + MINUTE, { category: 'shoes' });
     expect(fired.actions).toMatchObject([{ action: 'reserve-in-store', stepId: 'fire' }]);
@@ -91,7 +92,7 @@ describe('action step', () => {
       start: 'go',
       steps: { go: action('high') },
     });
-    const claire = new CustomerHarness(compileJourneys([low, high]));
+    const claire = new CustomerHarness(compileConsentingJourneys([low, high]));
     const outcome = claire.track('Signed Up', T0);
     expect(outcome.actions.map((fired) => [fired.action, fired.priority])).toEqual([
       ['high', 9],
@@ -107,7 +108,7 @@ describe('wait step: a duration', () => {
     start: 'pause',
     steps: { pause: { type: 'wait', duration: '2h', next: 'remind' }, remind: action('remind') },
   });
-  const journeys = compileJourneys([nudge]);
+  const journeys = compileConsentingJourneys([nudge]);
 
   it('sets a timer due after the duration and parks the instance on the wait step', () => {
     const claire = new CustomerHarness(journeys);
@@ -203,7 +204,7 @@ describe('wait step: a duration', () => {
       start: 'pause',
       steps: { pause: { type: 'wait', duration: '0s', next: 'remind' }, remind: action('remind') },
     });
-    const claire = new CustomerHarness(compileJourneys([instant]));
+    const claire = new CustomerHarness(compileConsentingJourneys([instant]));
     const outcome = claire.track('Cart Abandoned', T0);
     expect(outcome.actions).toEqual([]);
     expect(outcome.timers.set).toMatchObject([{ dueAt: iso(T0) }]);
@@ -218,7 +219,7 @@ function withoutBookkeeping(state: CustomerState | undefined) {
 
 describe("wait step: until a time of day in the customer's time zone", () => {
   const morning = (extra: Record<string, unknown> = {}) =>
-    compileJourneys([
+    compileConsentingJourneys([
       journey({
         id: 'morning',
         entry: { kind: 'event', event: 'Signed Up' },
@@ -289,7 +290,7 @@ describe("wait step: until a time of day in the customer's time zone", () => {
 
   describe('quiet hours', () => {
     const quietWait = (duration: string, quietHours: { start: string; end: string }) =>
-      compileJourneys([
+      compileConsentingJourneys([
         journey({
           id: 'quiet',
           entry: { kind: 'event', event: 'Signed Up' },
@@ -360,7 +361,7 @@ describe('waitForEvent step', () => {
       remind: action('remind'),
     },
   });
-  const journeys = compileJourneys([cart]);
+  const journeys = compileConsentingJourneys([cart]);
 
   it('parks the instance with a timer due at the time-out', () => {
     const claire = new CustomerHarness(journeys);
@@ -442,7 +443,7 @@ describe('waitForEvent step', () => {
         hooked: action('hooked'),
       },
     });
-    const claire = new CustomerHarness(compileJourneys([secondView]));
+    const claire = new CustomerHarness(compileConsentingJourneys([secondView]));
     const first = claire.track('Product Viewed', T0);
     expect(first.actions).toEqual([]);
     expect(first.timers.set).toHaveLength(1);
@@ -469,7 +470,7 @@ describe('waitForEvent step', () => {
         remind: action('remind'),
       },
     });
-    const claire = new CustomerHarness(compileJourneys([later]));
+    const claire = new CustomerHarness(compileConsentingJourneys([later]));
     claire.track('Cart Abandoned', T0);
     const pause = claire.onlyTimer();
     // Ordered 2 minutes before the wait ended: within the default 5-minute look-back.
@@ -497,7 +498,7 @@ describe('waitForEvent: the time-out and the event at the same instant', () => {
       remind: action('remind'),
     },
   });
-  const journeys = compileJourneys([cart]);
+  const journeys = compileConsentingJourneys([cart]);
 
   it('lets the event win when it comes first in the stream; the timer then changes nothing', () => {
     const claire = new CustomerHarness(journeys);
@@ -554,7 +555,7 @@ describe('branch step', () => {
   });
 
   const taken = (traits: Record<string, unknown>, properties: Record<string, unknown>) => {
-    const customer = new CustomerHarness(compileJourneys([tiers]));
+    const customer = new CustomerHarness(compileConsentingJourneys([tiers]));
     if (Object.keys(traits).length > 0) customer.identify(traits, T0 - HOUR);
     return actionsOf(customer.track('Order Completed', T0, properties));
   };
@@ -580,7 +581,7 @@ describe('branch step', () => {
         big: action('big'),
       },
     });
-    const claire = new CustomerHarness(compileJourneys([noElse]));
+    const claire = new CustomerHarness(compileConsentingJourneys([noElse]));
     const outcome = claire.track('Order Completed', T0, { total: 1 });
     expect(outcome.actions).toEqual([]);
     expect(names(outcome.metrics)).toEqual(['entered', 'completed']);
@@ -603,7 +604,7 @@ describe('branch step', () => {
         other: action('other'),
       },
     });
-    const claire = new CustomerHarness(compileJourneys([afterWait]));
+    const claire = new CustomerHarness(compileConsentingJourneys([afterWait]));
     claire.track('Signed Up', T0);
     claire.identify({ tier: 'gold' }, T0 + HOUR);
     expect(actionsOf(claire.fire(claire.onlyTimer()))).toEqual(['gold']);
@@ -629,7 +630,7 @@ describe('split step', () => {
       c: action('c'),
     },
   });
-  const journeys = compileJourneys([abc]);
+  const journeys = compileConsentingJourneys([abc]);
   const variantOf = (customerId: string, messageId = `${customerId}-signup`) =>
     applyRecordsToCustomer(
       undefined,
@@ -687,7 +688,7 @@ describe('split step', () => {
   });
 
   it('splits different journeys independently of each other', () => {
-    const twin = compileJourneys([{ ...abc, id: 'twin' }]);
+    const twin = compileConsentingJourneys([{ ...abc, id: 'twin' }]);
     let both = 0;
     const total = 10_000;
     for (let i = 0; i < total; i += 1) {
@@ -709,7 +710,7 @@ describe('holdout step', () => {
     steps: { control: { type: 'holdout', percent: 10, next: 'offer' }, offer: action('offer') },
     goal: { event: 'Order Completed', within: '7d' },
   });
-  const journeys = compileJourneys([promo]);
+  const journeys = compileConsentingJourneys([promo]);
   const enter = (customerId: string) => {
     const customer = new CustomerHarness(journeys, customerId);
     return { customer, outcome: customer.track('Cart Abandoned', T0) };
@@ -760,7 +761,7 @@ describe('exit criteria', () => {
       { event: 'Preferences Changed', condition: { path: 'properties.marketing', op: 'eq', value: false } },
     ],
   });
-  const journeys = compileJourneys([winBack]);
+  const journeys = compileConsentingJourneys([winBack]);
 
   it('ends the instance during a wait, cancels its timer, and the timer then changes nothing', () => {
     const claire = new CustomerHarness(journeys);
@@ -814,7 +815,7 @@ describe('goal', () => {
       within: '3d',
     },
   });
-  const journeys = compileJourneys([offer]);
+  const journeys = compileConsentingJourneys([offer]);
 
   it('records the conversion once for a live instance within the attribution window, with its variant', () => {
     const claire = new CustomerHarness(journeys);
@@ -864,7 +865,7 @@ describe('goal', () => {
 
 describe('re-entry and concurrent instances', () => {
   const withReentry = (reentry: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    compileJourneys([
+    compileConsentingJourneys([
       journey({
         id: 'browse',
         entry: { kind: 'event', event: 'Product Viewed' },
@@ -939,13 +940,13 @@ describe('versions', () => {
   });
 
   it('keeps an instance on the version it entered with; new entries get the current version', () => {
-    const alice = new CustomerHarness(compileJourneys([v1]), 'alice');
+    const alice = new CustomerHarness(compileConsentingJourneys([v1]), 'alice');
     alice.track('Signed Up', T0);
     expect(alice.instancesOf('onboarding')).toMatchObject([{ version: 1 }]);
     const aliceTimer = alice.onlyTimer();
 
     // v2 is published while Alice waits; v1 stays known for her instance.
-    const published = compileJourneys([v2], [v1]);
+    const published = compileConsentingJourneys([v2], [v1]);
     const bob = new CustomerHarness(published, 'bob');
     bob.track('Signed Up', T0 + HOUR);
     expect(bob.instancesOf('onboarding')).toMatchObject([{ version: 2 }]);
@@ -961,13 +962,13 @@ describe('versions', () => {
   });
 
   it('leaves an instance of a version that is no longer known where it is', () => {
-    const alice = new CustomerHarness(compileJourneys([v1]), 'alice');
+    const alice = new CustomerHarness(compileConsentingJourneys([v1]), 'alice');
     alice.track('Signed Up', T0);
     const timer = alice.onlyTimer();
     const outcome = applyRecordsToCustomer(
       alice.state,
       [{ sequenceNumber: seq(100), record: timerRecord(timer) }],
-      compileJourneys([v2]),
+      compileConsentingJourneys([v2]),
     );
     expect(outcome.actions).toEqual([]);
     expect(outcome.timers.cancel).toEqual([timer.timerId]);
@@ -982,7 +983,7 @@ describe('entry when a profile condition becomes true', () => {
     start: 'welcome',
     steps: { welcome: action('welcome-to-gold') },
   });
-  const journeys = compileJourneys([gold]);
+  const journeys = compileConsentingJourneys([gold]);
 
   it('enters when an identify makes the tier gold, not again while it stays gold', () => {
     const claire = new CustomerHarness(journeys);
@@ -1043,7 +1044,7 @@ describe('behavioural count conditions', () => {
     start: 'go',
     steps: { go: action('come-back') },
   });
-  const journeys = compileJourneys([shoesFan, lapsed]);
+  const journeys = compileConsentingJourneys([shoesFan, lapsed]);
   const shoes = { category: 'shoes' };
 
   it('"viewed shoes at least 3 times in 7 days": the third view within the window enters, the view itself included', () => {
@@ -1091,7 +1092,7 @@ describe('behavioural count conditions', () => {
   });
 
   it('counts by the hour for windows up to 2 days', () => {
-    const twiceInAnHour = compileJourneys([
+    const twiceInAnHour = compileConsentingJourneys([
       journey({
         id: 'hot',
         entry: {
@@ -1113,7 +1114,7 @@ describe('behavioural count conditions', () => {
   });
 
   describe('counter size', () => {
-    const dormant = compileJourneys([
+    const dormant = compileConsentingJourneys([
       journey({
         id: 'dormant',
         entry: {
@@ -1168,7 +1169,7 @@ describe('loop guard', () => {
         b: { type: 'branch', branches: [{ condition: { path: 'event', op: 'exists' }, next: 'a' }] },
       },
     });
-    const claire = new CustomerHarness(compileJourneys([spin]));
+    const claire = new CustomerHarness(compileConsentingJourneys([spin]));
     const outcome = claire.track('Signed Up', T0);
 
     const steps = outcome.explanations.filter((explanation) => explanation.what === 'branch 1 matched');
@@ -1187,7 +1188,7 @@ describe('loop guard', () => {
       steps: { send: action('digest', 'pause'), pause: { type: 'wait', duration: '1d', next: 'send' } },
       exitWhen: [{ event: 'Unsubscribed' }],
     });
-    const claire = new CustomerHarness(compileJourneys([daily]));
+    const claire = new CustomerHarness(compileConsentingJourneys([daily]));
     const ids = claire.track('Subscribed', T0).actions.map((fired) => fired.actionId);
     for (let day = 0; day < 5; day += 1)
       ids.push(...claire.fire(claire.onlyTimer()).actions.map((fired) => fired.actionId));
@@ -1226,7 +1227,7 @@ describe('action ids', () => {
         thanks: action('thanks'),
       },
     });
-    const claire = new CustomerHarness(compileJourneys([twice]));
+    const claire = new CustomerHarness(compileConsentingJourneys([twice]));
     claire.track('Cart Abandoned', T0);
     claire.track('Cart Abandoned', T0 + MINUTE);
     const opened = claire.track('Email Opened', T0 + HOUR);
@@ -1244,7 +1245,7 @@ describe('action ids', () => {
         hooked: action('hooked'),
       },
     });
-    const claire = new CustomerHarness(compileJourneys([again]));
+    const claire = new CustomerHarness(compileConsentingJourneys([again]));
     claire.track('Product Viewed', T0);
     // Resumes the first instance; the new instance it enters counts the first view (look-back).
     const second = claire.track('Product Viewed', T0 + MINUTE);
@@ -1259,7 +1260,7 @@ describe('action ids', () => {
       start: 'ping',
       steps: { ping: action('ping', 'pong'), pong: action('pong', 'ping') },
     });
-    const outcome = new CustomerHarness(compileJourneys([spin])).track('Signed Up', T0);
+    const outcome = new CustomerHarness(compileConsentingJourneys([spin])).track('Signed Up', T0);
     expect(outcome.explanations.at(-1)?.what).toMatch(/^stopped/);
     expect(idsAreDistinct(outcome.actions)).toBe(true);
   });

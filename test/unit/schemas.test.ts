@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileJourneys } from '../../lambdas/core/engine.js';
 import { Journey } from '../../schemas/journey.js';
 import { DemoSeed } from '../../schemas/seed.js';
 import { customerIdOf, partitionKeyOf } from '../../schemas/stream-record.js';
@@ -13,6 +12,7 @@ import {
   ScreenInput,
   TrackInput,
 } from '../../schemas/tracking-api.js';
+import { compileConsentingJourneys } from './support/consenting.js';
 
 const track = (overrides: Record<string, unknown> = {}) => ({
   type: 'track',
@@ -187,7 +187,7 @@ describe('DemoSeed', () => {
 
   it('has published demo journeys that the engine can run', () => {
     const seed = DemoSeed.parse(demo);
-    const published = compileJourneys(seed.journeys);
+    const published = compileConsentingJourneys(seed.journeys);
     const total = [...published.byTriggerEvent.values()].reduce((sum, list) => sum + list.length, 0);
     expect(total).toBeGreaterThan(0);
     expect(new Set(seed.journeys.map((j) => j.id)).size).toBe(seed.journeys.length);

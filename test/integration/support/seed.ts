@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { putConfigDocument } from '../../../lambdas/adapters/config-document-store.js';
 import { putJourney, putTenant, putWriteKey } from '../../../lambdas/adapters/config-store.js';
+import { TenantSettings } from '../../../schemas/config-api.js';
 import type { JourneyInput } from '../../../schemas/journey.js';
 import { Journey } from '../../../schemas/journey.js';
 import type { Tenant, Webhook } from '../../../schemas/tenant.js';
+
+/**
+ * Settings of a tenant whose customers consent to analytics, personalization and marketing by
+ * default: what the journey tests assume, said explicitly (Écoute is opt-in without settings).
+ */
+export const CONSENTING_SETTINGS = TenantSettings.parse({
+  consentDefaults: { analytics: true, personalization: true, marketing: true },
+});
 
 export interface SeededTenant {
   tenantId: string;
@@ -10,8 +20,8 @@ export interface SeededTenant {
 }
 
 /**
- * Writes a tenant, one write key and its journeys through the config store, as the config API
- * would; the adapters must already point at the test file's tables.
+ * Writes a tenant, one write key, its journeys and its settings through the config store, as
+ * the config API would; the adapters must already point at the test file's tables.
  */
 export async function seedTenant(options: {
   tenantId: string;
@@ -19,6 +29,8 @@ export async function seedTenant(options: {
   webhook?: Webhook;
   webhooks?: Tenant['webhooks'];
   journeys?: JourneyInput[];
+  /** Tenant settings; CONSENTING_SETTINGS unless given; `null`: none (opt-in, settings API at revision 0). */
+  settings?: TenantSettings | null;
 }): Promise<SeededTenant> {
   const { tenantId } = options;
   const writeKey = `wk_${tenantId}_${randomUUID().slice(0, 8)}`;
@@ -30,6 +42,15 @@ export async function seedTenant(options: {
   });
   await putWriteKey(tenantId, writeKey, new Date());
   for (const journey of options.journeys ?? []) await putJourney(tenantId, Journey.parse(journey));
+  const settings = options.settings === undefined ? CONSENTING_SETTINGS : options.settings;
+  if (settings !== null) {
+    await putConfigDocument(tenantId, 'settings', settings, 0, {
+      by: 'test-seed',
+      now: new Date(),
+      changes: [],
+      truncated: false,
+    });
+  }
   return { tenantId, writeKey };
 }
 

@@ -1,0 +1,93 @@
+import type { ConsentChange, ConsentHistoryEntry } from '../../../schemas/consent.js';
+import type { CustomerState } from '../../../schemas/customer-state.js';
+import type { CallRecord, ConsentRecord } from '../../../schemas/stream-record.js';
+import type { JourneyEffects, PublishedJourneys } from '../journey-runtime.js';
+import { applyConsentChange, historyEntryOf } from './apply-consent-change.js';
+import { mayKeepEvent } from './arrival-gate.js';
+import { consentChangeOfCall } from './segment-consent.js';
+import { exitInstancesOnWithdrawal } from './withdrawal.js';
+
+/** What consent changes ask the adapters to do besides writing the state. */
+export interface ConsentEffects {
+  /** History items to append (`CONSENT#<at>#<changeId>`), one per change applied. */
+  history: ConsentHistoryEntry[];
+  /** Something was withdrawn: undelivered actions the ledger now refuses are to be cancelled. */
+  withdrawn: boolean;
+}
+
+export const noConsentEffects = (): ConsentEffects => ({ history: [], withdrawn: false });
+
+/** The effects of applying records: the journeys' and the consent's. */
+export type CustomerEffects = JourneyEffects & { consent: ConsentEffects };
+
+/**
+ * Applies one consent change to a customer: the ledger (newer-wins), a history item, and the
+ * exit of live journeys whose consent was withdrawn (their timers cancelled).
+ */
+export function applyConsentToCustomer(
+  state: CustomerState,
+  change: ConsentChange,
+  changeId: string,
+  receivedAt: string,
+  journeys: PublishedJourneys,
+  effects: CustomerEffects,
+): CustomerState {
+  const before = state.consent;
+  const changed: CustomerState = { ...state, consent: applyConsentChange(before, change) };
+  effects.consent.history.push(historyEntryOf(change, changeId, receivedAt));
+  const after = exitInstancesOnWithdrawal(changed, before, journeys, journeys.consent, effects, receivedAt);
+  // Any change may withdraw a pending action's consent (a channel, a GPC signal): let the
+  // processor look, it only reads the customer's undelivered actions.
+  if (
+    Object.values(change.purposes).includes('denied') ||
+    Object.values(change.channels).includes('denied') ||
+    change.gpc === true
+  )
+    effects.consent.withdrawn = true;
+  return after;
+}
+
+/** A `consent` record from the consent API. */
+export function applyConsentRecord(
+  state: CustomerState,
+  record: ConsentRecord,
+  journeys: PublishedJourneys,
+  effects: CustomerEffects,
+): CustomerState {
+  return applyConsentToCustomer(state, record.change, record.changeId, record.receivedAt, journeys, effects);
+}
+
+/**
+ * The arrival gate of a tracking call: first the consent the call itself carries (Segment's
+ * `context.consent.categoryPreferences`, a GPC signal), so that an event carrying a fresh grant
+ * is kept; then, without consent to analytics or personalization, the call is dropped: only the
+ * consent change and a count of dropped calls remain.
+ */
+export function gateCall(
+  state: CustomerState,
+  record: CallRecord,
+  journeys: PublishedJourneys,
+  effects: CustomerEffects,
+): { keep: boolean; state: CustomerState } {
+  const { call } = record;
+  const change = consentChangeOfCall(call, journeys.consent.purposes);
+  const withConsent =
+    change === undefined
+      ? state
+      : applyConsentToCustomer(
+          state,
+          change,
+          `${call.messageId}:consent`,
+          record.receivedAt,
+          journeys,
+          effects,
+        );
+  const judgedAt = Math.max(Date.parse(call.timestamp), Date.parse(record.receivedAt));
+  if (mayKeepEvent(withConsent.consent, journeys.consent.defaults, judgedAt)) {
+    return { keep: true, state: withConsent };
+  }
+  return {
+    keep: false,
+    state: { ...withConsent, droppedWithoutConsent: (withConsent.droppedWithoutConsent ?? 0) + 1 },
+  };
+}

@@ -1,0 +1,92 @@
+import type { ConsentChannel, ConsentLedger } from '../../../schemas/consent.js';
+import { consentChannelOf } from '../../../schemas/consent.js';
+import type { CustomerState } from '../../../schemas/customer-state.js';
+import type { Journey } from '../../../schemas/journey.js';
+import { type JourneyEffects, type PublishedJourneys, versionKey } from '../journey-runtime.js';
+import { consentAllows } from './consent-allows.js';
+import type { ConsentPolicy } from './consent-policy.js';
+
+/** A use of the customer's data a journey makes: a purpose, on a channel when it reaches them. */
+export interface ConsentUse {
+  purpose: string;
+  channel?: ConsentChannel | undefined;
+}
+
+/** The purpose an action uses when it names none. */
+export const DEFAULT_ACTION_PURPOSE = 'marketing';
+
+/**
+ * What a journey needs consent for: the purpose and channel of each of its actions (an action
+ * without a purpose is `marketing`). A journey without actions needs nothing.
+ */
+export function usesOfJourney(journey: Journey): ConsentUse[] {
+  const uses = new Map<string, ConsentUse>();
+  for (const step of Object.values(journey.steps)) {
+    if (step.type !== 'action') continue;
+    const use = {
+      purpose: step.action.purpose ?? DEFAULT_ACTION_PURPOSE,
+      channel: consentChannelOf(step.action.channel),
+    };
+    uses.set(`${use.purpose}/${use.channel ?? ''}`, use);
+  }
+  return [...uses.values()];
+}
+
+/**
+ * Did a consent change withdraw something `uses` relied on: allowed under `before`, refused under
+ * `after`? Uses that were refused already are not a withdrawal (granting analytics must not end
+ * a journey that waits for a marketing opt-in).
+ */
+export function withdraws(
+  before: ConsentLedger | undefined,
+  after: ConsentLedger | undefined,
+  policy: ConsentPolicy,
+  uses: readonly ConsentUse[],
+  at: number,
+): boolean {
+  return uses.some(
+    (use) =>
+      consentAllows(before, policy.defaults, use, at).allowed &&
+      !consentAllows(after, policy.defaults, use, at).allowed,
+  );
+}
+
+/**
+ * Ends, at once, the customer's live journey instances whose consent was just withdrawn (any use
+ * of their journey allowed before the change and refused after): each exits, its pending timer
+ * is cancelled, and the exit is explained. Their undelivered actions are cancelled by the
+ * processor after the write, and the dispatcher checks consent again before any send.
+ *
+ * @example
+ * state = exitInstancesOnWithdrawal(state, previousLedger, journeys, policy, effects, at)
+ */
+export function exitInstancesOnWithdrawal(
+  state: CustomerState,
+  before: ConsentLedger | undefined,
+  journeys: PublishedJourneys,
+  policy: ConsentPolicy,
+  effects: JourneyEffects,
+  at: string,
+): CustomerState {
+  const now = Date.parse(at);
+  const remaining = { ...state.instances };
+  for (const [instanceId, instance] of Object.entries(state.instances ?? {})) {
+    const compiled = journeys.byVersion.get(versionKey(instance.journeyId, instance.version));
+    if (compiled === undefined) continue;
+    if (!withdraws(before, state.consent, policy, usesOfJourney(compiled.journey), now)) continue;
+    delete remaining[instanceId];
+    if (instance.waiting !== undefined) effects.timers.cancel.push(instance.waiting.timerId);
+    effects.metrics.push({ journeyId: instance.journeyId, version: instance.version, name: 'exited' });
+    effects.explanations.push({
+      at,
+      journeyId: instance.journeyId,
+      version: instance.version,
+      instanceId,
+      stepId: instance.stepId,
+      what: 'exited: the customer withdrew the consent this journey needs',
+    });
+  }
+  if (Object.keys(remaining).length === Object.keys(state.instances ?? {}).length) return state;
+  const { instances: _all, ...withoutInstances } = state;
+  return Object.keys(remaining).length === 0 ? withoutInstances : { ...state, instances: remaining };
+}

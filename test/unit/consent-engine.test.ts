@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { consentPolicyOf } from '../../lambdas/core/consent/consent-policy.js';
+import { applyRecordsToCustomer, compileJourneys } from '../../lambdas/core/engine.js';
+import type { ConsentChange } from '../../schemas/consent.js';
+import { Journey } from '../../schemas/journey.js';
+import type { ConsentRecord } from '../../schemas/stream-record.js';
+import { identifyRecord, seq, TENANT, trackRecord } from './support/journey-records.js';
+
+const welcome = Journey.parse({
+  id: 'welcome',
+  name: 'Welcome',
+  status: 'published',
+  version: 1,
+  trigger: { event: 'Signed Up' },
+  action: { id: 'say-hello' },
+});
+const remind = Journey.parse({
+  id: 'remind',
+  name: 'Remind after a day',
+  status: 'published',
+  version: 1,
+  entry: { kind: 'event', event: 'Cart Abandoned' },
+  start: 'wait',
+  steps: {
+    wait: { type: 'wait', duration: '1d', next: 'send' },
+    send: { type: 'action', action: { id: 'remind' } },
+  },
+});
+
+const T0 = '2026-03-01T10:00:00.000Z';
+const T1 = '2026-03-01T11:00:00.000Z';
+
+function consentRecord(changeId: string, change: Partial<ConsentChange>, at = T1): ConsentRecord {
+  return {
+    kind: 'consent',
+    tenantId: TENANT,
+    customerId: 'claire',
+    receivedAt: at,
+    changeId,
+    change: { purposes: {}, channels: {}, at, source: 'consent-api', ...change },
+  };
+}
+
+describe('the arrival gate in the engine', () => {
+  it('neither stores nor runs an event without consent (opt-in): only a count of dropped calls remains', () => {
+    const optIn = compileJourneys([welcome]);
+    const records = [
+      identifyRecord('claire', { email: 'claire@example.com' }, T0, 'm0'),
+      trackRecord('claire', 'Signed Up', T0, 'm1'),
+    ];
+    const outcome = applyRecordsToCustomer(
+      undefined,
+      records.map((record, i) => ({ sequenceNumber: seq(i), record })),
+      optIn,
+    );
+    expect(outcome.actions).toEqual([]);
+    expect(outcome.metrics).toEqual([]);
+    expect(outcome.state.eventCount).toBe(0);
+    expect(outcome.state.profile).toBeUndefined();
+    expect(outcome.state.instances).toBeUndefined();
+    expect(outcome.state.journeys).toEqual({});
+    expect(outcome.state.droppedWithoutConsent).toBe(2);
+  });
+
+  it('keeps and runs an event that carries a fresh grant in context.consent.categoryPreferences', () => {
+    const optIn = compileJourneys(
+      [welcome],
+      [],
+      consentPolicyOf({ purposes: { marketing: true }, channels: {} }, []),
+    );
+    const record = trackRecord('claire', 'Signed Up', T0, 'm1');
+    record.call.context = { consent: { categoryPreferences: { Analytics: true, Functional: false } } };
+    const outcome = applyRecordsToCustomer(undefined, [{ sequenceNumber: seq(1), record }], optIn);
+    expect(outcome.state.eventCount).toBe(1);
+    expect(outcome.actions.map((action) => action.action)).toEqual(['say-hello']);
+    expect(outcome.state.consent?.purposes).toMatchObject({
+      analytics: { status: 'granted', source: 'tracking:web' },
+      personalization: { status: 'denied' },
+    });
+    expect(outcome.consent.history).toEqual([
+      expect.objectContaining({
+        changeId: 'm1:consent',
+        purposes: { analytics: 'granted', personalization: 'denied' },
+      }),
+    ]);
+  });
+
+  it('applies a consent record once: its replay adds no second history entry', () => {
+    const journeys = compileJourneys([]);
+    const record = consentRecord('c-1', { purposes: { analytics: 'granted' } });
+    const first = applyRecordsToCustomer(undefined, [{ sequenceNumber: seq(1), record }], journeys);
+    expect(first.consent.history).toHaveLength(1);
+    expect(first.state.consent?.purposes.analytics?.status).toBe('granted');
+    const replay = applyRecordsToCustomer(first.state, [{ sequenceNumber: seq(2), record }], journeys);
+    expect(replay).toMatchObject({ applied: 0, duplicates: 1, consent: { history: [] } });
+  });
+
+  it('exits a waiting journey at once when marketing is withdrawn, cancelling its timer', () => {
+    const granting = consentPolicyOf(
+      { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
+      [],
+    );
+    const journeys = compileJourneys([remind], [], granting);
+    const entered = applyRecordsToCustomer(
+      undefined,
+      [{ sequenceNumber: seq(1), record: trackRecord('claire', 'Cart Abandoned', T0, 'm1') }],
+      journeys,
+    );
+    const [timer] = entered.timers.set;
+    expect(timer).toBeDefined();
+    const withdrawn = applyRecordsToCustomer(
+      entered.state,
+      [{ sequenceNumber: seq(2), record: consentRecord('c-2', { purposes: { marketing: 'denied' } }) }],
+      journeys,
+    );
+    expect(withdrawn.state.instances).toBeUndefined();
+    expect(withdrawn.timers.cancel).toEqual([timer?.timerId]);
+    expect(withdrawn.metrics).toEqual([expect.objectContaining({ journeyId: 'remind', name: 'exited' })]);
+    expect(withdrawn.consent.withdrawn).toBe(true);
+  });
+
+  it('leaves a journey running when what was withdrawn is not what it needs', () => {
+    const granting = consentPolicyOf(
+      { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
+      [],
+    );
+    const journeys = compileJourneys([remind], [], granting);
+    const entered = applyRecordsToCustomer(
+      undefined,
+      [{ sequenceNumber: seq(1), record: trackRecord('claire', 'Cart Abandoned', T0, 'm1') }],
+      journeys,
+    );
+    const smsDenied = applyRecordsToCustomer(
+      entered.state,
+      [{ sequenceNumber: seq(2), record: consentRecord('c-3', { channels: { sms: 'denied' } }) }],
+      journeys,
+    );
+    expect(Object.keys(smsDenied.state.instances ?? {})).toHaveLength(1);
+    expect(smsDenied.timers.cancel).toEqual([]);
+  });
+});
