@@ -1,0 +1,40 @@
+import type { CapsHistory } from '../../../schemas/decisioning.js';
+import type { ActionChannel } from '../../../schemas/journey.js';
+import { sendsWithin } from './caps-history.js';
+import type { CatalogAction, TenantCap } from './policy.js';
+
+/** The cap that stopped a send, and how many sends it had counted. */
+export interface CapHit {
+  id: string;
+  max: number;
+  per: string;
+  count: number;
+}
+
+/**
+ * The first cap that one more send of `action` on `channel` at `now` would break: the action's
+ * own caps, then the tenant's caps of that channel, then its global caps. A cap of N allows N
+ * sends within its rolling window: the N+1th is refused.
+ */
+export function capThatStops(
+  history: CapsHistory,
+  catalog: CatalogAction | undefined,
+  tenantCaps: readonly TenantCap[],
+  action: string,
+  channel: ActionChannel,
+  now: number,
+): CapHit | undefined {
+  for (const cap of catalog?.caps ?? []) {
+    const count = sendsWithin(history, cap.per, now, { action });
+    if (count >= cap.max) return { id: `action:${action}:${cap.per}`, max: cap.max, per: cap.per, count };
+  }
+  const ordered = [
+    ...tenantCaps.filter((cap) => cap.channel === channel),
+    ...tenantCaps.filter((cap) => cap.channel === 'all'),
+  ];
+  for (const cap of ordered) {
+    const count = sendsWithin(history, cap.per, now, cap.channel === 'all' ? {} : { channel });
+    if (count >= cap.max) return { id: cap.id, max: cap.max, per: cap.per, count };
+  }
+  return undefined;
+}
