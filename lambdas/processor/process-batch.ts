@@ -19,6 +19,7 @@ import {
 } from '../core/engine.js';
 import { VersionConflictError } from '../core/errors.js';
 import { customerRef } from '../core/ids.js';
+import { customerDecisions, decisionItemsBound } from './decide-candidates.js';
 import { firstSliceThatFits } from './slice-to-fit.js';
 
 /** Different customers are independent: overlap their reads and writes. */
@@ -133,7 +134,7 @@ async function applyToCustomerWithRetry(group: SequencedRecord[]) {
 
 /** The timers an outcome arms and cancels; outcomes of an engine that keeps no timers have none. */
 const fitsInOneWrite = (outcome: CustomerOutcome) =>
-  itemsInWrite(outcome.actions, outcome.timers) <= MAX_ITEMS_PER_WRITE;
+  itemsInWrite(outcome.actions, outcome.timers) + decisionItemsBound(outcome) <= MAX_ITEMS_PER_WRITE;
 
 /**
  * One read, then one write per customer, unless the records touch more items (state, actions,
@@ -147,6 +148,7 @@ async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
   const journeys = await loadPublishedJourneys(tenantId);
   let state: CustomerState | undefined = await loadCustomerState(tenantId, customerId);
   const totals = { applied: 0, duplicates: 0, actions: 0, metrics: [] as CustomerOutcome['metrics'] };
+  const decisions = customerDecisions(tenantId, customerId);
   let remaining = group;
   while (remaining.length > 0) {
     const { take, outcome } = firstSliceThatFits(
@@ -157,11 +159,22 @@ async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
     // Forwards first: if the write below fails, the retry forwards again and the receiving
     // customer drops the repeat by its message id; the other order could lose them.
     if (outcome.forwards.length > 0) await putRecordsDurably(outcome.forwards);
-    if (outcome.applied > 0)
-      state = await saveCustomerOutcome(state?.version, outcome.state, outcome.actions, outcome.timers);
+    let actions = outcome.actions;
+    if (outcome.applied > 0) {
+      // Next best action: the intents compete, caps and feedback are counted, decisions kept.
+      const decided = await decisions.decide(outcome, remaining.slice(0, take));
+      actions = decided.actions;
+      state = await saveCustomerOutcome(
+        state?.version,
+        outcome.state,
+        actions,
+        outcome.timers,
+        decided.extraWrites,
+      );
+    }
     totals.applied += outcome.applied;
     totals.duplicates += outcome.duplicates;
-    totals.actions += outcome.actions.length;
+    totals.actions += actions.length;
     totals.metrics.push(...outcome.metrics);
     remaining = remaining.slice(take);
   }

@@ -43,6 +43,8 @@ export interface DecisionPolicy {
   consentDefaults: ConsentDefaults;
   presence: Presence;
   actionsPerChannelPerCause: number;
+  /** Days decisions are kept (the tenant's retention). */
+  retentionDays: number;
   /** Catalog action ids by their conversion event's name (feedback). */
   conversionsByEvent: ReadonlyMap<string, string[]>;
 }
@@ -94,6 +96,7 @@ export function buildPolicy(
     consentDefaults: consentDefaultsOf(settings),
     presence: settings?.presence ?? DEFAULT_PRESENCE,
     actionsPerChannelPerCause: settings?.actionsPerChannelPerCause ?? 1,
+    retentionDays: settings?.retentionDays ?? 395,
     conversionsByEvent,
   };
 }
