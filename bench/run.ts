@@ -20,6 +20,8 @@
  *    multi-step journeys of ~10 conditions each and state carried over 10,000 customers; the same
  *    conditions in json-rules-engine side by side; DynamoDB units per event at batch 100 with
  *    Zipf-skewed customers; state sizes of a typical and a heavy customer.
+ * 8. Arbitration (bench/arbitration.ts): `decide` on 200 candidate actions at one moment, in
+ *    decisions/s on one core.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -28,6 +30,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
+import { benchArbitration } from './arbitration.js';
 import { benchEngine } from './engine.js';
 import { benchIngest } from './ingest.js';
 import { benchWebhookDispatch } from './webhooks.js';
@@ -325,6 +328,7 @@ async function timerSweep() {
 await bundleSizes();
 await engineThroughput();
 await benchEngine(report);
+benchArbitration(report);
 await timerSweep();
 await benchWebhookDispatch(report);
 await coldStart();

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { IsoDateTime, JsonObject, Slug } from './common.js';
 import { BUILT_IN_PURPOSES, ConsentChannel, type ConsentDefaults } from './consent.js';
+import { ActionDecisioning, PresenceWindows } from './decisioning.js';
+import { ActionChannel } from './journey.js';
 
 /**
  * The config API's journey resource: an editable draft and the immutable versions published
@@ -154,15 +156,26 @@ export const WebhookList = z.object({ webhooks: z.array(WebhookResource) });
 
 /**
  * An entry of the tenant's action catalog: the actions journeys may fire. Once a tenant has a
- * catalog, publishing refuses an action id that is not in it (`unknown_action`).
+ * catalog, publishing refuses an action id that is not in it (`unknown_action`). The
+ * decisioning fields (channels, content, eligibility, value, priority, propensity, validity,
+ * caps) are described in schemas/decisioning.ts.
  */
-export const ActionDefinitionInput = z.strictObject({
-  name: z.string().min(1).max(200),
-  description: z.string().max(2_000).optional(),
-  channel: z.enum(['webhook']).default('webhook'),
-});
+export const ActionDefinitionInput = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    description: z.string().max(2_000).optional(),
+    channel: ActionChannel.default('webhook'),
+    ...ActionDecisioning,
+  })
+  .refine(
+    (action) =>
+      action.validFrom === undefined ||
+      action.validUntil === undefined ||
+      Date.parse(action.validFrom) < Date.parse(action.validUntil),
+    { message: 'validFrom must come before validUntil', path: ['validUntil'] },
+  );
 
-export const ActionDefinition = ActionDefinitionInput.extend({
+export const ActionDefinition = ActionDefinitionInput.safeExtend({
   id: Slug,
   revision: z.number().int().min(1),
   updatedAt: IsoDateTime,
@@ -176,13 +189,14 @@ const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day l
 
 /**
  * Tenant settings, stored and validated. Consent defaults and purposes are enforced (the engine's
- * arrival gate, withdrawals, the send gate: docs/consent.md); arbitration, quiet hours and
- * retention are stored for the features that will read them.
+ * arrival gate, withdrawals, the send gate: docs/consent.md); arbitration weights, quiet hours
+ * and presence windows by the processor's decisioning (lambdas/core/decisioning/); retention is
+ * stored.
  */
 export const TenantSettings = z.strictObject({
-  /** Weights of arbitration between journeys that want to act at once, by journey id. */
+  /** Context weights ("C") of arbitration, by journey id or action id (journey first); default 1. */
   arbitrationWeights: z.record(Slug, z.number().min(0).max(1)).default({}),
-  /** No action is sent inside these local hours. */
+  /** No outbound action (email, sms, push, webhook) is sent inside these hours, customer's local time. */
   quietHours: z.strictObject({ start: TimeOfDay, end: TimeOfDay }).optional(),
   /**
    * Purposes of this tenant beyond the built-in `analytics`, `personalization` and `marketing`
@@ -200,6 +214,10 @@ export const TenantSettings = z.strictObject({
    * an opt-in (see `consentDefaultsOf`).
    */
   channelConsentDefaults: z.partialRecord(ConsentChannel, z.boolean()).default({}),
+  /** How recent activity must be for web, app and store to count as live (default 30m, 1h). */
+  presence: PresenceWindows.optional(),
+  /** How many actions one cause (event, timer) may send per channel; default 1. */
+  actionsPerChannelPerCause: z.number().int().min(1).max(10).optional(),
   /** Days customer data is kept after its last event. */
   retentionDays: z.number().int().min(30).max(3_650).default(395),
 });
@@ -227,7 +245,7 @@ export const GlobalCaps = z.strictObject({
     .array(
       z.strictObject({
         id: Slug,
-        channel: z.enum(['webhook', 'all']).default('all'),
+        channel: z.enum([...ActionChannel.options, 'all']).default('all'),
         max: z.number().int().min(1).max(1_000),
         per: z.string().regex(/^\d{1,6}[smhdw]$/, 'a duration like 1d or 1w'),
       }),

@@ -21,6 +21,7 @@ import {
 import { VersionConflictError } from '../core/errors.js';
 import { customerRef } from '../core/ids.js';
 import { cancelWithdrawnActions } from './cancel-withdrawn-actions.js';
+import { customerDecisions, decisionItemsBound } from './decide-candidates.js';
 import { firstSliceThatFits } from './slice-to-fit.js';
 
 /** Different customers are independent: overlap their reads and writes. */
@@ -135,7 +136,10 @@ async function applyToCustomerWithRetry(group: SequencedRecord[]) {
 
 /** The timers an outcome arms and cancels; outcomes of an engine that keeps no timers have none. */
 const fitsInOneWrite = (outcome: CustomerOutcome) =>
-  itemsInWrite(outcome.actions, outcome.timers) + outcome.consent.history.length <= MAX_ITEMS_PER_WRITE;
+  itemsInWrite(outcome.actions, outcome.timers) +
+    outcome.consent.history.length +
+    decisionItemsBound(outcome) <=
+  MAX_ITEMS_PER_WRITE;
 
 /**
  * One read, then one write per customer, unless the records touch more items (state, actions,
@@ -149,6 +153,7 @@ async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
   const journeys = await loadPublishedJourneys(tenantId);
   let state: CustomerState | undefined = await loadCustomerState(tenantId, customerId);
   const totals = { applied: 0, duplicates: 0, actions: 0, metrics: [] as CustomerOutcome['metrics'] };
+  const decisions = customerDecisions(tenantId, customerId);
   let remaining = group;
   while (remaining.length > 0) {
     const { take, outcome } = firstSliceThatFits(
@@ -159,22 +164,23 @@ async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
     // Forwards first: if the write below fails, the retry forwards again and the receiving
     // customer drops the repeat by its message id; the other order could lose them.
     if (outcome.forwards.length > 0) await putRecordsDurably(outcome.forwards);
+    let actions = outcome.actions;
     if (outcome.applied > 0) {
+      // Next best action: the intents compete, caps and feedback are counted, decisions kept.
+      const decided = await decisions.decide(outcome, remaining.slice(0, take));
+      actions = decided.actions;
       const history = consentHistoryWrites(tenantId, customerId, outcome.consent.history);
-      state = await saveCustomerOutcome(
-        state?.version,
-        outcome.state,
-        outcome.actions,
-        outcome.timers,
-        history,
-      );
+      state = await saveCustomerOutcome(state?.version, outcome.state, actions, outcome.timers, [
+        ...history,
+        ...decided.extraWrites,
+      ]);
     }
     // After the write: the withdrawal is committed, so nothing fired later can slip past it.
     if (outcome.consent.withdrawn && state !== undefined)
       await cancelWithdrawnActions(state, journeys.consent.defaults, new Date());
     totals.applied += outcome.applied;
     totals.duplicates += outcome.duplicates;
-    totals.actions += outcome.actions.length;
+    totals.actions += actions.length;
     totals.metrics.push(...outcome.metrics);
     remaining = remaining.slice(take);
   }

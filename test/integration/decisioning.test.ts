@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putActionDefinition } from '../../lambdas/adapters/action-catalog-store.js';
+import { resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
+import { putConfigDocument } from '../../lambdas/adapters/config-document-store.js';
+import { listActions, loadCustomerState } from '../../lambdas/adapters/customer-store.js';
+import { listDecisions, loadCapsHistory } from '../../lambdas/adapters/decision-items.js';
+import { clearDecisionPolicyCache } from '../../lambdas/adapters/decision-policy-store.js';
+import { processKinesisBatch } from '../../lambdas/processor/process-batch.js';
+import { ActionDefinition } from '../../schemas/config-api.js';
+import type { StreamRecord } from '../../schemas/stream-record.js';
+import { pointAdaptersAt } from './support/adapters.js';
+import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
+import { seedTenant } from './support/seed.js';
+
+/**
+ * Next best action through the processor, against DynamoDB Local: two journeys fire on one
+ * event, the catalog's factors decide, caps count across batches, redelivery changes nothing.
+ */
+
+const TENANT = 'shop';
+let resources: FreshResources;
+let sequence = 1n;
+
+beforeAll(async () => {
+  resources = await freshResources('decisioning');
+  pointAdaptersAt(resources);
+  clearDecisionPolicyCache();
+  await seedTenant({
+    tenantId: TENANT,
+    journeys: [
+      {
+        id: 'cart-email-journey',
+        name: 'Cart email',
+        status: 'published',
+        priority: 5,
+        trigger: { event: 'cart_abandoned', conditions: [] },
+        action: { id: 'cart-email', payload: {} },
+      },
+      {
+        id: 'cart-coupon-journey',
+        name: 'Cart coupon',
+        status: 'published',
+        priority: 1,
+        trigger: { event: 'cart_abandoned', conditions: [] },
+        action: { id: 'cart-coupon', payload: { coupon: 'SAVE10' } },
+      },
+    ],
+  });
+  const define = (id: string, fields: Record<string, unknown>) =>
+    putActionDefinition(
+      TENANT,
+      ActionDefinition.parse({
+        id,
+        name: id,
+        revision: 1,
+        updatedAt: new Date().toISOString(),
+        updatedBy: 'test',
+        ...fields,
+      }),
+      undefined,
+      [],
+    );
+  await define('cart-email', {
+    purpose: 'service',
+    value: 10,
+    content: { subject: 'Hi {{ traits.firstName | default: "there" }}, {{ properties.total }} € waiting' },
+    caps: [{ max: 2, per: '1d' }],
+  });
+  await define('cart-coupon', { purpose: 'service', value: 5, propensity: { kind: 'static', score: 0.5 } });
+  await putConfigDocument(TENANT, 'settings', { consentDefaults: { service: true } }, 0, {
+    by: 'test',
+    now: new Date(),
+    changes: [],
+    truncated: false,
+  });
+});
+
+afterAll(async () => {
+  resetClientsForTests();
+  await deleteResources(resources);
+});
+
+function cartAbandoned(customerId: string, at: string, total: number): KinesisStreamRecord {
+  const record: StreamRecord = {
+    kind: 'call',
+    tenantId: TENANT,
+    customerId,
+    receivedAt: at,
+    call: {
+      type: 'track',
+      userId: customerId,
+      event: 'cart_abandoned',
+      properties: { total },
+      messageId: randomUUID(),
+      timestamp: at,
+      receivedAt: at,
+      channel: 'web',
+      context: {},
+    },
+  };
+  sequence += 1n;
+  return {
+    kinesis: {
+      sequenceNumber: (
+        49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n +
+        sequence * 1_000_000n
+      ).toString(),
+      data: Buffer.from(JSON.stringify(record)).toString('base64'),
+      partitionKey: customerId,
+      kinesisSchemaVersion: '1.0',
+      approximateArrivalTimestamp: 0,
+    },
+  } as KinesisStreamRecord;
+}
+
+describe('next best action in the processor', () => {
+  it('sends the arbitration winner of two journeys and records the loser as suppressed, with factors', async () => {
+    const customer = `c-${randomUUID()}`;
+    const result = await processKinesisBatch([cartAbandoned(customer, '2026-03-10T12:00:00.000Z', 80)]);
+    expect(result.batchItemFailures).toEqual([]);
+    const actions = await listActions(TENANT, customer);
+    expect(actions).toHaveLength(1);
+    expect(actions[0]).toMatchObject({
+      action: 'cart-email',
+      channel: 'webhook',
+      purpose: 'service',
+      payload: { subject: 'Hi there, 80 € waiting' },
+    });
+    const decisions = await listDecisions(TENANT, customer);
+    expect(decisions).toHaveLength(2);
+    const byAction = Object.fromEntries(decisions.map((decision) => [decision.action, decision]));
+    expect(byAction['cart-email']).toMatchObject({
+      outcome: 'taken',
+      actionId: actions[0]?.actionId,
+      factors: { priority: 5, propensity: 1, value: 10, contextWeight: 1, score: 50, rank: 1 },
+      source: { kind: 'journey', journeyId: 'cart-email-journey' },
+    });
+    expect(byAction['cart-coupon']).toMatchObject({
+      outcome: 'suppressed',
+      reason: 'lost_arbitration',
+      factors: { priority: 1, propensity: 0.5, value: 5, score: 2.5, rank: 2 },
+    });
+  });
+
+  it('stops the third email of the day across batches with its cap, the coupon taking its place', async () => {
+    const customer = `c-${randomUUID()}`;
+    for (const minute of ['00', '01', '02']) {
+      const result = await processKinesisBatch([
+        cartAbandoned(customer, `2026-03-10T12:${minute}:00.000Z`, 60),
+      ]);
+      expect(result.batchItemFailures).toEqual([]);
+    }
+    const sent = (await listActions(TENANT, customer)).map((action) => action.action).sort();
+    expect(sent).toEqual(['cart-coupon', 'cart-email', 'cart-email']);
+    const capped = (await listDecisions(TENANT, customer)).filter(
+      (decision) => decision.reason === 'frequency_cap',
+    );
+    expect(capped).toEqual([
+      expect.objectContaining({
+        action: 'cart-email',
+        cap: { id: 'action:cart-email:1d', max: 2, per: '1d', count: 2 },
+      }),
+    ]);
+    expect(
+      (await loadCapsHistory(TENANT, customer)).entries.filter((entry) => entry.kind === 'sent'),
+    ).toHaveLength(3);
+  });
+
+  it('changes nothing when the same batch is delivered again', async () => {
+    const customer = `c-${randomUUID()}`;
+    const batch = [
+      cartAbandoned(customer, '2026-03-10T12:00:00.000Z', 80),
+      cartAbandoned(customer, '2026-03-10T12:05:00.000Z', 90),
+    ];
+    await processKinesisBatch(batch);
+    const before = {
+      actions: await listActions(TENANT, customer),
+      decisions: await listDecisions(TENANT, customer),
+      caps: await loadCapsHistory(TENANT, customer),
+      version: (await loadCustomerState(TENANT, customer))?.version,
+    };
+    expect(before.actions).toHaveLength(2);
+    expect(before.decisions).toHaveLength(4);
+    const again = await processKinesisBatch(batch);
+    expect(again.summary).toMatchObject({ applied: 0, duplicates: 2, actions: 0 });
+    expect(await listActions(TENANT, customer)).toEqual(before.actions);
+    expect(await listDecisions(TENANT, customer)).toEqual(before.decisions);
+    expect(await loadCapsHistory(TENANT, customer)).toEqual(before.caps);
+    expect((await loadCustomerState(TENANT, customer))?.version).toBe(before.version);
+  });
+
+  it('counts a dismissal fed back through the stream, once however often it is delivered', async () => {
+    const customer = `c-${randomUUID()}`;
+    await processKinesisBatch([cartAbandoned(customer, '2026-03-10T12:00:00.000Z', 80)]);
+    const [sent] = await listActions(TENANT, customer);
+    const dismissal = cartAbandoned(customer, '2026-03-10T12:10:00.000Z', 0);
+    const record = JSON.parse(Buffer.from(dismissal.kinesis.data, 'base64').toString('utf8'));
+    record.call.event = 'action_dismissed';
+    record.call.properties = { actionId: sent?.actionId };
+    dismissal.kinesis.data = Buffer.from(JSON.stringify(record)).toString('base64');
+    await processKinesisBatch([dismissal]);
+    await processKinesisBatch([dismissal]);
+    const dismissed = (await loadCapsHistory(TENANT, customer)).entries.filter(
+      (entry) => entry.kind === 'dismissed',
+    );
+    expect(dismissed).toEqual([
+      expect.objectContaining({ action: 'cart-email', at: '2026-03-10T12:10:00.000Z' }),
+    ]);
+  });
+});
