@@ -64,6 +64,8 @@ function messageIdOf(record: StreamRecord): string {
       return record.mergeId;
     case 'timer':
       return record.timerId;
+    case 'erase':
+      return record.erasureId;
   }
 }
 
@@ -196,6 +198,8 @@ function applyOne(
     const { instances: _ended, ...withoutInstances } = linked.state;
     return withoutInstances;
   }
+  // The processor applies erasures itself (lambdas/processor/erase-customer.ts): it is I/O.
+  if (record.kind === 'erase') return state;
   if (state.mergedInto !== undefined) {
     // This id belongs to a known customer now: whatever arrives for it goes there, same ids.
     forwards.push({ ...record, customerId: state.mergedInto });
