@@ -6,6 +6,7 @@ import { compileJourneys, type PublishedJourneys } from '../core/engine.js';
 import { clearApiKeyCache } from './api-key-store.js';
 import { dynamo } from './aws-clients.js';
 import { env } from './env.js';
+import { clearPrivacyKeyCache } from './privacy-key-store.js';
 import { queryByPrefix } from './query-by-prefix.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -130,4 +131,5 @@ export function clearConfigCaches(): void {
   tenants?.clear();
   journeys?.clear();
   clearApiKeyCache();
+  clearPrivacyKeyCache();
 }

@@ -73,7 +73,10 @@ export async function writeTombstone(
 }
 
 /** Every item of a customer's partition: state, consent history, actions, timers, decisions, caps. */
-export async function customerItems(tenantId: string, customerId: string): Promise<Record<string, unknown>[]> {
+export async function customerItems(
+  tenantId: string,
+  customerId: string,
+): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   const pages = paginateQuery(
     { client: dynamo() },

@@ -1,20 +1,9 @@
 import type { CustomerState } from '../../schemas/customer-state.js';
-import { ANONYMOUS_PREFIX } from '../../schemas/segment-call.js';
 import type { EraseRecord, StreamRecord } from '../../schemas/stream-record.js';
 import { deleteCustomerPartition, loadTombstone, writeTombstone } from '../adapters/erasure-store.js';
 import { putRecordsDurably } from '../adapters/event-stream.js';
 import type { SequencedRecord } from '../core/engine.js';
-
-/**
- * The ids whose data became this customer's: ids merged into them and their anonymous ids
- * (devices, browsers). Their partitions hold `mergedInto` stubs (link records, dedupe windows)
- * that an erasure must reach too.
- */
-export function linkedIdsOf(state: CustomerState | undefined): string[] {
-  if (state === undefined) return [];
-  const anonymous = (state.profile?.anonymousIds ?? []).map((id) => `${ANONYMOUS_PREFIX}${id}`);
-  return [...new Set([...(state.mergedFrom ?? []), ...anonymous])].filter((id) => id !== state.customerId);
-}
+import { linkedIdsOf } from '../core/privacy/linked-ids.js';
 
 /**
  * Applies an erasure: first the erasure is forwarded to every linked id (so a failure below

@@ -107,6 +107,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ingest: lambdas.ingest,
         'customer-api': lambdas.customerApi,
         'config-api': lambdas.configApi,
+        'privacy-api': lambdas.privacyApi,
       },
       localRoutes: [demoInbox.route(), healthRoute],
     });
@@ -186,24 +187,37 @@ function defaultSeedFile(): string {
 }
 
 async function loadLambdas() {
-  const [ingest, customerApi, configApi, processor, dispatcher, sweeper, env, clients, config, apiKeys] =
-    await Promise.all([
-      import('../../lambdas/ingest/handler.js'),
-      import('../../lambdas/customer-api/handler.js'),
-      import('../../lambdas/config-api/handler.js'),
-      import('../../lambdas/processor/handler.js'),
-      import('../../lambdas/dispatcher/handler.js'),
-      import('../../lambdas/sweeper/handler.js'),
-      import('../../lambdas/adapters/env.js'),
-      import('../../lambdas/adapters/aws-clients.js'),
-      import('../../lambdas/adapters/config-store.js'),
-      import('../../lambdas/adapters/api-key-store.js'),
-    ]);
+  const [
+    ingest,
+    customerApi,
+    configApi,
+    privacyApi,
+    processor,
+    dispatcher,
+    sweeper,
+    env,
+    clients,
+    config,
+    apiKeys,
+  ] = await Promise.all([
+    import('../../lambdas/ingest/handler.js'),
+    import('../../lambdas/customer-api/handler.js'),
+    import('../../lambdas/config-api/handler.js'),
+    import('../../lambdas/privacy-api/handler.js'),
+    import('../../lambdas/processor/handler.js'),
+    import('../../lambdas/dispatcher/handler.js'),
+    import('../../lambdas/sweeper/handler.js'),
+    import('../../lambdas/adapters/env.js'),
+    import('../../lambdas/adapters/aws-clients.js'),
+    import('../../lambdas/adapters/config-store.js'),
+    import('../../lambdas/adapters/api-key-store.js'),
+  ]);
   const context = {} as never;
   return {
     ingest: ingest.handler as never,
     customerApi: customerApi.handler as never,
     configApi: configApi.handler as never,
+    privacyApi: privacyApi.handler as never,
     processor: (event: { Records: KinesisStreamRecord[] }) => processor.handler(event as never, context),
     dispatcher: (event: { Records: DynamoDBRecord[] }) => dispatcher.handler(event as never, context),
     sweeper: () => sweeper.handler(undefined as never, context),
