@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/adapters/api-key-store.js';
 import { actionSortKey, listActions } from '../../lambdas/adapters/customer-store.js';
 import { putRecordsDurably } from '../../lambdas/adapters/event-stream.js';
+import { logger } from '../../lambdas/adapters/logger.js';
 import { createPrivacyKey } from '../../lambdas/adapters/privacy-key-store.js';
 import { signPrivacyToken } from '../../lambdas/core/privacy/privacy-token.js';
 import { handler as customerApi } from '../../lambdas/customer-api/handler.js';
@@ -41,6 +42,9 @@ async function captureOutput(run: () => Promise<void>): Promise<string> {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
     return true;
   };
+  const level = logger.getLevelName();
+  // Tests run quieter than a function in AWS: every level is under test here.
+  logger.setLogLevel('DEBUG');
   process.stdout.write = capture as typeof process.stdout.write;
   process.stderr.write = capture as typeof process.stderr.write;
   try {
@@ -48,6 +52,7 @@ async function captureOutput(run: () => Promise<void>): Promise<string> {
   } finally {
     process.stdout.write = original.out;
     process.stderr.write = original.err;
+    logger.setLogLevel(level);
   }
   return chunks.join('');
 }
