@@ -96,12 +96,29 @@ export const ConsentRecord = z.object({
 });
 export type ConsentRecord = z.infer<typeof ConsentRecord>;
 
+/**
+ * "Forget this customer" (GDPR art. 17): put by the privacy API (`POST /v1/me/erasure`) and the
+ * customer API (`DELETE /v1/customers/{id}`) under the customer's key, so it is applied after
+ * every record already in the stream for them. The processor (lambdas/processor/erase-customer.ts),
+ * not the pure engine, applies it: it deletes the customer's partition, forwards the erasure to
+ * the ids merged into them and leaves a tombstone. `erasureId` travels as a message id.
+ */
+export const EraseRecord = z.object({
+  kind: z.literal('erase'),
+  ...RecordBase,
+  erasureId: z.string().min(1).max(64),
+  /** Who asked: the customer through the privacy API, the business, or a forward from a merged id. */
+  requestedBy: z.enum(['customer', 'business', 'merged']),
+});
+export type EraseRecord = z.infer<typeof EraseRecord>;
+
 export const StreamRecord = z.discriminatedUnion('kind', [
   CallRecord,
   LinkRecord,
   MergeRecord,
   TimerRecord,
   ConsentRecord,
+  EraseRecord,
 ]);
 export type StreamRecord = z.infer<typeof StreamRecord>;
 

@@ -9,6 +9,7 @@ import { clearApiKeyCache } from './api-key-store.js';
 import { dynamo } from './aws-clients.js';
 import { getConfigDocument } from './config-document-store.js';
 import { env } from './env.js';
+import { clearPrivacyKeyCache } from './privacy-key-store.js';
 import { queryByPrefix } from './query-by-prefix.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -150,4 +151,5 @@ export function clearConfigCaches(): void {
   journeys?.clear();
   consentPolicies?.clear();
   clearApiKeyCache();
+  clearPrivacyKeyCache();
 }

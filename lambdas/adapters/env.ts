@@ -31,6 +31,12 @@ const EnvSchema = z.object({
   ALLOW_PRIVATE_WEBHOOKS: z.stringbool().default(false),
   /** Config API changes a tenant may make per minute; more get 429. */
   CONFIG_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /**
+   * Salt of the erasure tombstones' keys (HMAC-SHA256 of tenant#customer): without it a
+   * tombstone cannot be linked back to a guessed customer id. Generated per deployment in AWS
+   * (a Secrets Manager secret, lib/compute/journey-processor.ts); a fixed value locally.
+   */
+  ERASURE_SALT: z.string().min(16).default('ecoute-local-erasure-salt'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -19,6 +19,7 @@ import {
   simulate,
 } from './journeys.js';
 import { openApiDocument } from './openapi-document.js';
+import * as privacyKeys from './privacy-keys.js';
 import { listWebhooks, putWebhook } from './webhooks.js';
 
 type Answer = (event: APIGatewayProxyEventV2, key: AuthenticatedKey, now: Date) => Promise<HttpResult>;
@@ -64,6 +65,9 @@ const ROUTES: Record<string, { scope: ApiKeyScope; answer: Answer }> = {
   },
   'GET /v1/webhooks': { scope: 'config:read', answer: (_event, key) => listWebhooks(key) },
   'PUT /v1/webhooks/{channel}': { scope: 'admin', answer: putWebhook },
+  'POST /v1/privacy-keys': { scope: 'admin', answer: privacyKeys.createKey },
+  'GET /v1/privacy-keys': { scope: 'admin', answer: (_event, key) => privacyKeys.listKeys(key) },
+  'DELETE /v1/privacy-keys/{kid}': { scope: 'admin', answer: privacyKeys.revokeKey },
 };
 
 /** The config routes, for lambdas/http/routes.ts and the OpenAPI test. */

@@ -24,14 +24,24 @@ import {
 import { ConsentAccepted, ConsentResponse, ConsentUpdateRequest } from '../../schemas/consent.js';
 import { CustomerProfileResponse } from '../../schemas/customer-api.js';
 import { FullJourney } from '../../schemas/journey.js';
+import {
+  CustomerExport,
+  DecisionPage,
+  ErasureReceipt,
+  ErasureStatusResponse,
+  MyConsentChangeRequest,
+  MyConsentResponse,
+  MyDecisionsResponse,
+  PrivacyKeyResource,
+} from '../../schemas/privacy.js';
 import { BatchEnvelope, CALL_INPUTS, TrackingResponse } from '../../schemas/tracking-api.js';
 import { HTTP_ROUTES, TRACKING_ENDPOINTS } from '../http/routes.js';
 
 /** What the document says of one route, beyond its method and path (which come from HTTP_ROUTES). */
 export interface RouteDoc {
   summary: string;
-  tag: 'Tracking' | 'Customers' | 'Config' | 'API keys' | 'Meta';
-  auth: 'writeKey' | 'apiKey' | 'none';
+  tag: 'Tracking' | 'Customers' | 'Privacy' | 'Config' | 'API keys' | 'Meta';
+  auth: 'writeKey' | 'apiKey' | 'privacyToken' | 'none';
   /** The API key scope the route needs (`admin` has all). */
   scope?: string;
   request?: z.ZodType;
@@ -86,6 +96,91 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     request: ConsentUpdateRequest,
     response: ConsentAccepted,
     status: 202,
+  },
+  'GET /v1/customers/{customerId}/decisions': {
+    summary: 'Decisions taken or suppressed for a customer, with their reasons, newest first (cursor pages)',
+    tag: 'Customers',
+    auth: 'writeKey',
+    response: DecisionPage,
+  },
+  'GET /v1/customers/{customerId}/export': {
+    summary: 'Everything stored about a customer, merged ids included (GDPR art. 15)',
+    tag: 'Customers',
+    auth: 'apiKey',
+    scope: 'privacy',
+    response: CustomerExport,
+  },
+  'DELETE /v1/customers/{customerId}': {
+    summary: 'Erase a customer everywhere (GDPR art. 17); answers an erasure receipt',
+    tag: 'Customers',
+    auth: 'apiKey',
+    scope: 'privacy',
+    response: ErasureReceipt,
+    status: 202,
+  },
+  'GET /v1/me': {
+    summary: 'The customer’s own profile',
+    tag: 'Privacy',
+    auth: 'privacyToken',
+    response: CustomerProfileResponse,
+  },
+  'GET /v1/me/consent': {
+    summary: 'The customer’s current consents',
+    tag: 'Privacy',
+    auth: 'privacyToken',
+    response: MyConsentResponse,
+  },
+  'PUT /v1/me/consent': {
+    summary: 'Give or withdraw consent, per purpose and channel',
+    tag: 'Privacy',
+    auth: 'privacyToken',
+    request: MyConsentChangeRequest,
+    status: 202,
+  },
+  'GET /v1/me/decisions': {
+    summary: 'What was done or held back for the customer, in plain words',
+    tag: 'Privacy',
+    auth: 'privacyToken',
+    response: MyDecisionsResponse,
+  },
+  'GET /v1/me/export': {
+    summary: 'Everything stored about the customer, as one JSON document',
+    tag: 'Privacy',
+    auth: 'privacyToken',
+    response: CustomerExport,
+  },
+  'POST /v1/me/erasure': {
+    summary: 'Erase the customer everywhere; answers an erasure receipt',
+    tag: 'Privacy',
+    auth: 'privacyToken',
+    response: ErasureReceipt,
+    status: 202,
+  },
+  'GET /v1/me/erasure/{erasureId}': {
+    summary: 'Where an erasure stands',
+    tag: 'Privacy',
+    auth: 'privacyToken',
+    response: ErasureStatusResponse,
+  },
+  'POST /v1/privacy-keys': {
+    summary: 'Create a key to sign customers’ privacy tokens with; the secret is shown in this answer only',
+    tag: 'API keys',
+    auth: 'apiKey',
+    scope: 'admin',
+    response: PrivacyKeyResource,
+    status: 201,
+  },
+  'GET /v1/privacy-keys': {
+    summary: 'List live privacy keys (never their secrets)',
+    tag: 'API keys',
+    auth: 'apiKey',
+    scope: 'admin',
+  },
+  'DELETE /v1/privacy-keys/{kid}': {
+    summary: 'Revoke a privacy key: tokens signed with it are refused',
+    tag: 'API keys',
+    auth: 'apiKey',
+    scope: 'admin',
   },
   'GET /v1/openapi.json': { summary: 'This document', tag: 'Meta', auth: 'none' },
   'POST /v1/api-keys': {
@@ -384,6 +479,13 @@ function buildDocument(): Record<string, unknown> {
           type: 'http',
           scheme: 'bearer',
           description: 'An API key; scopes: ingest, config:read, config:write, privacy, admin',
+        },
+        privacyToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A JWT (HS256) the tenant signs for one customer with a privacy key (kid in the header); claims iss "ecoute-tenant", aud "ecoute-privacy", tid, sub, iat, exp ≤ iat + 1 h',
         },
       },
     },

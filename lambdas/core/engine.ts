@@ -76,6 +76,8 @@ function messageIdOf(record: StreamRecord): string {
       return record.timerId;
     case 'consent':
       return record.changeId;
+    case 'erase':
+      return record.erasureId;
   }
 }
 
@@ -169,6 +171,8 @@ function applyOne(
     const { instances: _ended, ...withoutInstances } = linked.state;
     return withoutInstances;
   }
+  // The processor applies erasures itself (lambdas/processor/erase-customer.ts): it is I/O.
+  if (record.kind === 'erase') return state;
   if (state.mergedInto !== undefined) {
     // This id belongs to a known customer now: whatever arrives for it goes there, same ids.
     forwards.push({ ...record, customerId: state.mergedInto });

@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ConsentAccepted, type ConsentResponse, ConsentUpdateRequest } from '../../schemas/consent.js';
-import type { ConsentRecord } from '../../schemas/stream-record.js';
-import { loadConsentPolicy } from '../adapters/config-store.js';
+import { acceptConsentChange } from '../adapters/consent-changes.js';
 import { listConsentHistory } from '../adapters/consent-store.js';
 import { loadCustomerState } from '../adapters/customer-store.js';
-import { putRecordsDurably } from '../adapters/event-stream.js';
 import { emptyLedger } from '../core/consent/apply-consent-change.js';
-import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import { parseWith, readJsonBody } from '../http/request.js';
 
 /** A consent change is small: a few purposes and channels, a proof of at most 2,000 characters. */
@@ -27,30 +24,7 @@ export async function putConsent(
   now: Date,
 ): Promise<ConsentAccepted> {
   const change = parseWith(ConsentUpdateRequest, readJsonBody(event, MAX_CONSENT_BODY_BYTES));
-  const { purposes } = await loadConsentPolicy(tenantId);
-  const unknown = Object.keys(change.purposes).filter((purpose) => !purposes.has(purpose));
-  if (unknown.length > 0) {
-    throw new InvalidInputError(
-      'unknown_purpose',
-      `Unknown purpose: use ${[...purposes].join(', ')}, or add the purpose to the tenant settings.`,
-      unknown.map((purpose) => ({
-        code: 'unknown_purpose',
-        message: 'not a purpose of this tenant',
-        path: `purposes.${purpose}`,
-      })),
-      422,
-    );
-  }
-  const record: ConsentRecord = {
-    kind: 'consent',
-    tenantId,
-    customerId,
-    receivedAt: now.toISOString(),
-    changeId: randomUUID(),
-    change,
-  };
-  await putRecordsDurably([record]);
-  return { changeId: record.changeId, status: 'accepted' };
+  return acceptConsentChange(tenantId, customerId, change, now);
 }
 
 /** `GET /v1/customers/{customerId}/consent`: the current ledger and the whole history, oldest first. */

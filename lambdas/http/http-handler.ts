@@ -12,6 +12,7 @@ import {
   RetryableError,
   UnauthorizedError,
 } from '../core/errors.js';
+import { PrivacyTokenError } from '../core/privacy/privacy-token.js';
 import { RateLimitedError } from './rate-limited-error.js';
 import { errorResponse, type HttpResult } from './responses.js';
 
@@ -46,6 +47,13 @@ function toResponse(error: unknown): HttpResult {
       {
         'www-authenticate': `${error instanceof ApiKeyUnauthorizedError ? 'Bearer' : 'Basic'} realm="ecoute"`,
       },
+    );
+  }
+  if (error instanceof PrivacyTokenError) {
+    return errorResponse(
+      401,
+      { code: error.code, message: error.message },
+      { 'www-authenticate': 'Bearer realm="ecoute-privacy"' },
     );
   }
   if (error instanceof ForbiddenError)

@@ -5,7 +5,7 @@ import { TRACKING_LIMITS } from '../../schemas/tracking-api.js';
  * API Gateway HTTP API from it and the local host serves the same routes, so the two cannot
  * drift apart.
  */
-export const HTTP_FUNCTIONS = ['ingest', 'customer-api', 'config-api'] as const;
+export const HTTP_FUNCTIONS = ['ingest', 'customer-api', 'config-api', 'privacy-api'] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 export interface HttpRoute {
@@ -47,6 +47,19 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/customers/{customerId}/actions', fn: 'customer-api' },
   { method: 'GET', path: '/v1/customers/{customerId}/consent', fn: 'customer-api' },
   { method: 'PUT', path: '/v1/customers/{customerId}/consent', fn: 'customer-api' },
+  { method: 'GET', path: '/v1/customers/{customerId}/decisions', fn: 'customer-api' },
+  { method: 'GET', path: '/v1/customers/{customerId}/export', fn: 'customer-api' },
+  { method: 'DELETE', path: '/v1/customers/{customerId}', fn: 'customer-api' },
+  { method: 'GET', path: '/v1/me', fn: 'privacy-api' },
+  { method: 'GET', path: '/v1/me/consent', fn: 'privacy-api' },
+  { method: 'PUT', path: '/v1/me/consent', fn: 'privacy-api' },
+  { method: 'GET', path: '/v1/me/decisions', fn: 'privacy-api' },
+  { method: 'GET', path: '/v1/me/export', fn: 'privacy-api' },
+  { method: 'POST', path: '/v1/me/erasure', fn: 'privacy-api' },
+  { method: 'GET', path: '/v1/me/erasure/{erasureId}', fn: 'privacy-api' },
+  { method: 'POST', path: '/v1/privacy-keys', fn: 'config-api' },
+  { method: 'GET', path: '/v1/privacy-keys', fn: 'config-api' },
+  { method: 'DELETE', path: '/v1/privacy-keys/{kid}', fn: 'config-api' },
   { method: 'GET', path: '/v1/openapi.json', fn: 'config-api' },
   { method: 'POST', path: '/v1/api-keys', fn: 'config-api' },
   { method: 'GET', path: '/v1/api-keys', fn: 'config-api' },

@@ -10,6 +10,7 @@ import {
   MAX_ITEMS_PER_WRITE,
   saveCustomerOutcome,
 } from '../adapters/customer-store.js';
+import { loadTombstone } from '../adapters/erasure-store.js';
 import { putRecordsDurably } from '../adapters/event-stream.js';
 import { logger } from '../adapters/logger.js';
 import {
@@ -22,6 +23,7 @@ import { VersionConflictError } from '../core/errors.js';
 import { customerRef } from '../core/ids.js';
 import { cancelWithdrawnActions } from './cancel-withdrawn-actions.js';
 import { customerDecisions, decisionItemsBound } from './decide-candidates.js';
+import { eraseCustomer, isEraseRedelivery, receivedAfter } from './erase-customer.js';
 import { firstSliceThatFits } from './slice-to-fit.js';
 
 /** Different customers are independent: overlap their reads and writes. */
@@ -35,6 +37,9 @@ export interface BatchSummary {
   duplicates: number;
   actions: number;
   failed: number;
+  /** Customers erased, and records dropped because their customer was erased after they were received. */
+  erased: number;
+  droppedAfterErasure: number;
   /**
    * Journey metric increments committed by this batch, as `<journeyId>:<metric>` → count
    * (entered, action, waiting, goal…): logged with the batch, ready for a metric filter.
@@ -93,6 +98,8 @@ export async function processKinesisBatch(
     duplicates: 0,
     actions: 0,
     failed: 0,
+    erased: 0,
+    droppedAfterErasure: 0,
     journeyMetrics: {},
   };
   await pMap(
@@ -103,6 +110,8 @@ export async function processKinesisBatch(
         summary.applied += result.applied;
         summary.duplicates += result.duplicates;
         summary.actions += result.actions;
+        summary.erased += result.erased;
+        summary.droppedAfterErasure += result.dropped;
         for (const metric of result.metrics) {
           const key = `${metric.journeyId}:${metric.name}`;
           summary.journeyMetrics[key] = (summary.journeyMetrics[key] ?? 0) + 1;
@@ -144,17 +153,63 @@ const fitsInOneWrite = (outcome: CustomerOutcome) =>
 /**
  * One read, then one write per customer, unless the records touch more items (state, actions,
  * timers set and cancelled) than one transaction holds: then the records are applied in slices,
- * each slice its own write.
+ * each slice its own write. An `erase` record splits the group: what comes before it is applied
+ * (and then erased with the rest), what comes after it is dropped if it was received at or
+ * before the erasure, and applied to a fresh customer otherwise. A customer without state may
+ * have been erased: records received at or before the tombstone's erasure time are dropped.
  */
 async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
+  const totals = {
+    applied: 0,
+    duplicates: 0,
+    actions: 0,
+    erased: 0,
+    dropped: 0,
+    metrics: [] as CustomerOutcome['metrics'],
+  };
   const first = group[0];
-  if (first === undefined) return { applied: 0, duplicates: 0, actions: 0, metrics: [] };
+  if (first === undefined) return totals;
   const { tenantId, customerId } = first.record;
   const journeys = await loadPublishedJourneys(tenantId);
   let state: CustomerState | undefined = await loadCustomerState(tenantId, customerId);
-  const totals = { applied: 0, duplicates: 0, actions: 0, metrics: [] as CustomerOutcome['metrics'] };
+  let pending = group;
+  if (state === undefined) {
+    const tombstone = await loadTombstone(tenantId, customerId);
+    if (tombstone !== undefined) pending = receivedAfter(group, tombstone.erasedAt);
+    totals.dropped += group.length - pending.length;
+  }
+  while (pending.length > 0) {
+    const eraseAt = pending.findIndex(({ record }) => record.kind === 'erase');
+    const before = eraseAt === -1 ? pending : pending.slice(0, eraseAt);
+    if (before.length > 0) state = await applyRecords(state, before, journeys, dedupe, totals);
+    const erase = pending[eraseAt]?.record;
+    if (erase?.kind !== 'erase') break;
+    const after = pending.slice(eraseAt + 1);
+    if (await isEraseRedelivery(state, erase)) {
+      totals.duplicates += 1;
+      pending = after;
+      continue;
+    }
+    await eraseCustomer(state, erase, new Date());
+    state = undefined;
+    totals.erased += 1;
+    pending = receivedAfter(after, erase.receivedAt);
+    totals.dropped += after.length - pending.length;
+  }
+  return totals;
+}
+
+async function applyRecords(
+  initial: CustomerState | undefined,
+  records: SequencedRecord[],
+  journeys: Awaited<ReturnType<typeof loadPublishedJourneys>>,
+  dedupe: DedupeMode,
+  totals: { applied: number; duplicates: number; actions: number; metrics: CustomerOutcome['metrics'] },
+): Promise<CustomerState | undefined> {
+  let state = initial;
+  let remaining = records;
+  const { tenantId, customerId } = records[0]?.record ?? { tenantId: '', customerId: '' };
   const decisions = customerDecisions(tenantId, customerId);
-  let remaining = group;
   while (remaining.length > 0) {
     const { take, outcome } = firstSliceThatFits(
       remaining.length,
@@ -184,5 +239,5 @@ async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
     totals.metrics.push(...outcome.metrics);
     remaining = remaining.slice(take);
   }
-  return totals;
+  return state;
 }

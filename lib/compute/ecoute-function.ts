@@ -38,7 +38,7 @@ export interface EcouteFunctionProps extends EcouteFunctionSettings {
  * Every function receives the names of all stateful resources (`CONFIG_TABLE`,
  * `CUSTOMERS_TABLE`, `EVENTS_STREAM`): `lambdas/adapters/env.ts` falls back to the local
  * names when one is missing, which in AWS would point at a resource that does not exist.
- * Permissions are not given here: each construct grants its function what it needs.
+ * Permissions are not given here (but the data key's use): each construct grants its function what it needs.
  *
  * @example
  * const sweeper = new EcouteFunction(this, 'Function', {
@@ -79,6 +79,9 @@ export class EcouteFunction extends Construct {
         CONFIG_TABLE: data.config.table.tableName,
         CUSTOMERS_TABLE: data.customers.table.tableName,
         EVENTS_STREAM: data.events.stream.streamName,
+        // Resolved by CloudFormation at deploy time (a dynamic reference, never in the template):
+        // only the tombstone key derivation uses it, and a Lambda environment is encrypted at rest.
+        ERASURE_SALT: data.erasureSalt.secretValue.unsafeUnwrap(),
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'ecoute',
         LOG_LEVEL: props.logLevel,
@@ -100,5 +103,8 @@ export class EcouteFunction extends Construct {
           'const require = __ecouteCreateRequire(import.meta.url);',
       },
     });
+    // Every function reads a table, and the tables are encrypted with the data key (see
+    // encryptWithKey): decrypt and encrypt with it, through DynamoDB only.
+    data.dataKey.key.grantEncryptDecrypt(this.function);
   }
 }

@@ -44,10 +44,22 @@ const HTTP_FUNCTIONS: Record<HttpFunctionName, HttpFunctionSpec> = {
   },
   'customer-api': {
     id: 'CustomerApi',
-    description: "Customer API: lists a customer's actions",
+    description: "Customer API: a customer's profile, actions, decisions, export and erasure",
     grant: (fn, data) => {
       data.config.table.grantReadData(fn);
       data.customers.table.grantReadData(fn);
+      // Erasure requests travel through the stream, like every change to a customer.
+      data.events.stream.grantWrite(fn);
+    },
+  },
+  'privacy-api': {
+    id: 'PrivacyApi',
+    description:
+      'Privacy API: a customer, with a token their tenant signed, sees and exports their data, changes consents, asks for erasure',
+    grant: (fn, data) => {
+      data.config.table.grantReadData(fn);
+      data.customers.table.grantReadData(fn);
+      data.events.stream.grantWrite(fn);
     },
   },
   'config-api': {

@@ -1,12 +1,15 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { CONFIG_TABLE } from '../../lambdas/adapters/table-design.js';
-import { tableDefaults } from './table-defaults.js';
+import { encryptWithKey, tableDefaults } from './table-defaults.js';
 
 export interface ConfigStoreProps {
   /** What CloudFormation does with the table when it leaves the stack. */
   readonly removalPolicy: RemovalPolicy;
+  /** The customer-managed key the table is encrypted with. */
+  readonly encryptionKey: kms.IKey;
 }
 
 /**
@@ -25,5 +28,6 @@ export class ConfigStore extends Construct {
       // Rate-limit counters (one item per tenant per second) remove themselves.
       timeToLiveAttribute: CONFIG_TABLE.timeToLiveAttribute,
     });
+    encryptWithKey(this.table, props.encryptionKey);
   }
 }

@@ -1,12 +1,15 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { CUSTOMERS_TABLE } from '../../lambdas/adapters/table-design.js';
-import { tableDefaults } from './table-defaults.js';
+import { encryptWithKey, tableDefaults } from './table-defaults.js';
 
 export interface CustomerStoreProps {
   /** What CloudFormation does with the table when it leaves the stack. */
   readonly removalPolicy: RemovalPolicy;
+  /** The customer-managed key the table is encrypted with. */
+  readonly encryptionKey: kms.IKey;
 }
 
 /**
@@ -49,5 +52,6 @@ export class CustomerStore extends Construct {
         },
       ],
     });
+    encryptWithKey(this.table, props.encryptionKey);
   }
 }

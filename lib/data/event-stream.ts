@@ -1,5 +1,6 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 /**
@@ -16,6 +17,8 @@ export const EVENTS_RETENTION = Duration.days(7);
 export interface EventStreamProps {
   /** What CloudFormation does with the stream when it leaves the stack. */
   readonly removalPolicy: RemovalPolicy;
+  /** The customer-managed key the stream is encrypted with. */
+  readonly encryptionKey: kms.IKey;
 }
 
 /**
@@ -23,11 +26,11 @@ export interface EventStreamProps {
  * consent changes), partitioned by `<tenantId>#<customerId>` so that one processor invocation
  * at a time applies a customer's changes, in order.
  *
- * On-demand capacity (no shard planning), encrypted with the AWS managed key, named by
+ * On-demand capacity (no shard planning), encrypted with the customer-managed data key, named by
  * CloudFormation: functions receive the name in `EVENTS_STREAM`.
  *
  * @example
- * const events = new EventStream(this, 'EventsStream', { removalPolicy: RemovalPolicy.RETAIN });
+ * const events = new EventStream(this, 'EventsStream', { removalPolicy: RemovalPolicy.RETAIN, encryptionKey });
  * events.stream.grantWrite(ingestFunction);
  */
 export class EventStream extends Construct {
@@ -37,7 +40,8 @@ export class EventStream extends Construct {
     super(scope, id);
     this.stream = new kinesis.Stream(this, 'Resource', {
       streamMode: kinesis.StreamMode.ON_DEMAND,
-      encryption: kinesis.StreamEncryption.MANAGED,
+      encryption: kinesis.StreamEncryption.KMS,
+      encryptionKey: props.encryptionKey,
       retentionPeriod: EVENTS_RETENTION,
       removalPolicy: props.removalPolicy,
     });

@@ -4,8 +4,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TOMBSTONE_DAYS } from '../../../lambdas/adapters/erasure-store.js';
 import { CONFIG_TABLE, CUSTOMERS_TABLE, KEY } from '../../../lambdas/adapters/table-design.js';
 import { HTTP_ROUTES } from '../../../lambdas/http/routes.js';
+import { EVENTS_RETENTION } from '../../../lib/data/event-stream.js';
 import { EcouteStack } from '../../../lib/ecoute-stack.js';
 
 /** The feature flags `cdk synth` runs with, so the tests see the template the CLI deploys. */
@@ -52,7 +54,7 @@ const mentions = (statement: Statement, resourceLogicalId: string): boolean =>
   JSON.stringify(statement.Resource).includes(`"${resourceLogicalId}"`);
 
 beforeAll(() => {
-  // Bundles the six functions with esbuild: once for the whole file.
+  // Bundles the seven functions with esbuild: once for the whole file.
   const app = new App({ context: cdkJson.context });
   stack = new EcouteStack(app, 'EcouteTest');
   template = Template.fromStack(stack);
@@ -134,14 +136,34 @@ describe('EcouteStack data', () => {
     template.resourceCountIs('AWS::SQS::Queue', 2);
     template.allResourcesProperties('AWS::SQS::Queue', {
       MessageRetentionPeriod: 14 * 24 * 3600,
-      SqsManagedSseEnabled: true,
+      KmsMasterKeyId: Match.anyValue(),
     });
+  });
+
+  it('encrypts both tables, the stream, the failure queues and the erasure salt with one rotated customer-managed key', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    const key = logicalId(stack.data.dataKey.key);
+    const keyArn = { 'Fn::GetAtt': [key, 'Arn'] };
+    template.allResourcesProperties('AWS::DynamoDB::GlobalTable', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      Replicas: [Match.objectLike({ SSESpecification: { KMSMasterKeyId: keyArn } })],
+    });
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: keyArn },
+    });
+    template.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: keyArn });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: keyArn });
+  });
+
+  it('keeps erasure tombstones longer than the stream keeps records', () => {
+    expect(TOMBSTONE_DAYS * 24).toBeGreaterThan(EVENTS_RETENTION.toHours());
   });
 });
 
 describe('EcouteStack functions', () => {
   it('runs every function on Node.js 24, arm64, with JSON logs and the resource names', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 6);
+    template.resourceCountIs('AWS::Lambda::Function', 7);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -171,7 +193,7 @@ describe('EcouteStack functions', () => {
   });
 
   it('keeps function and access logs for one month', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 7);
+    template.resourceCountIs('AWS::Logs::LogGroup', 8);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -412,6 +434,6 @@ describe('EcouteStack for development', () => {
     dev.allResourcesProperties('AWS::DynamoDB::GlobalTable', {
       Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
     });
-    // A second synth takes seconds on a loaded machine: more than vitest's default 5 s.
-  }, 30_000);
+    // Synthesising a second stack takes seconds on a busy machine.
+  }, 60_000);
 });
