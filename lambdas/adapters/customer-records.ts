@@ -1,13 +1,13 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Action } from '../../schemas/action.js';
-import { CustomerState } from '../../schemas/customer-state.js';
 import { Decision } from '../../schemas/decision.js';
 import type { CustomerExport, CustomerRecords, DecisionPage } from '../../schemas/privacy.js';
 import { Timer } from '../../schemas/timer.js';
 import { InvalidInputError } from '../core/errors.js';
 import { linkedIdsOf } from '../core/privacy/linked-ids.js';
 import { dynamo } from './aws-clients.js';
-import { customerPartition } from './customer-store.js';
+import { STATE_SORT_KEY_PREFIX } from './customer-state-items.js';
+import { customerPartition, loadCustomerState } from './customer-store.js';
 import { env } from './env.js';
 import { customerItems } from './erasure-store.js';
 
@@ -36,10 +36,16 @@ export async function customerRecordsOf(tenantId: string, customerId: string): P
     decisions: [],
     other: [],
   };
-  for (const item of await customerItems(tenantId, customerId)) {
+  const [items, state] = await Promise.all([
+    customerItems(tenantId, customerId),
+    loadCustomerState(tenantId, customerId),
+  ]);
+  records.state = state ?? null;
+  for (const item of items) {
     const sk = String(item.sk);
-    if (sk === 'STATE') records.state = CustomerState.parse(payloadOf(item.state));
-    else if (sk.startsWith('CONSENT#')) records.consentHistory.push(withoutKeys(item));
+    // The state is stored in parts, compressed (customer-state-items.ts): read whole above.
+    if (sk.startsWith(STATE_SORT_KEY_PREFIX)) continue;
+    if (sk.startsWith('CONSENT#')) records.consentHistory.push(withoutKeys(item));
     else if (sk.startsWith('ACTION#')) records.actions.push(Action.parse(item.action));
     else if (sk.startsWith('TIMER#')) records.timers.push(Timer.parse(item.timer));
     else if (sk.startsWith('DECISION#')) records.decisions.push(decisionOfItem(item));

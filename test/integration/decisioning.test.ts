@@ -3,12 +3,11 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putActionDefinition } from '../../lambdas/adapters/action-catalog-store.js';
 import { resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
-import { putConfigDocument } from '../../lambdas/adapters/config-document-store.js';
 import { listActions, loadCustomerState } from '../../lambdas/adapters/customer-store.js';
 import { listDecisions, loadCapsHistory } from '../../lambdas/adapters/decision-items.js';
 import { clearDecisionPolicyCache } from '../../lambdas/adapters/decision-policy-store.js';
 import { processKinesisBatch } from '../../lambdas/processor/process-batch.js';
-import { ActionDefinition } from '../../schemas/config-api.js';
+import { ActionDefinition, TenantSettings } from '../../schemas/config-api.js';
 import type { StreamRecord } from '../../schemas/stream-record.js';
 import { pointAdaptersAt } from './support/adapters.js';
 import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
@@ -29,6 +28,8 @@ beforeAll(async () => {
   clearDecisionPolicyCache();
   await seedTenant({
     tenantId: TENANT,
+    // Events are kept (analytics); the catalog's actions use the `service` purpose.
+    settings: TenantSettings.parse({ consentDefaults: { analytics: true, service: true } }),
     journeys: [
       {
         id: 'cart-email-journey',
@@ -69,12 +70,6 @@ beforeAll(async () => {
     caps: [{ max: 2, per: '1d' }],
   });
   await define('cart-coupon', { purpose: 'service', value: 5, propensity: { kind: 'static', score: 0.5 } });
-  await putConfigDocument(TENANT, 'settings', { consentDefaults: { service: true } }, 0, {
-    by: 'test',
-    now: new Date(),
-    changes: [],
-    truncated: false,
-  });
 });
 
 afterAll(async () => {

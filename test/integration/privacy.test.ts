@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/adapters/api-key-store.js';
@@ -193,6 +193,17 @@ function decision(
 }
 
 /** What the decision and consent helpers write under the customer's partition, written here directly. */
+async function writtenDecisionTimes(tenantId: string, customerId: string): Promise<string[]> {
+  const { Items = [] } = await dynamo().send(
+    new QueryCommand({
+      TableName: resources.customersTable,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :decision)',
+      ExpressionAttributeValues: { ':pk': customerPartition(tenantId, customerId), ':decision': 'DECISION#' },
+    }),
+  );
+  return Items.map((item) => String(item.sk).split('#')[1] ?? '');
+}
+
 async function writeDecisionsConsentAndTimer(tenantId: string, customerId: string) {
   const pk = customerPartition(tenantId, customerId);
   const decisions = ['2026-11-01T10:00:00.000Z', '2026-11-02T10:00:00.000Z', '2026-11-03T10:00:00.000Z'].map(
@@ -251,8 +262,8 @@ const eraseRecordsInStream = async (customerId: string) =>
 
 describe('GET /v1/customers/{id}/decisions', () => {
   it('lists decisions newest first, a page at a time, only for the key’s tenant', async () => {
-    const story = customerStory('acme');
-    await deliver(story.records);
+    // Decisions written directly, for a customer whose events made none (the journeys would add theirs).
+    const story = { userId: `decided-${randomUUID().slice(0, 8)}` };
     const decisions = await writeDecisionsConsentAndTimer('acme', story.userId);
 
     const first = await business('GET /v1/customers/{customerId}/decisions', acme, story.userId, 'writeKey', {
@@ -386,7 +397,12 @@ describe('privacy tokens', () => {
     const bobDecisions = MyDecisionsResponse.parse(
       JSON.parse((await me('GET /v1/me/decisions', bobToken)).body),
     );
-    expect(bobDecisions.decisions).toEqual([]);
+    // Bob sees his own journey's decisions (taken now), none of those written for Claire (early November).
+    const claireTimes = new Set(
+      (await writtenDecisionTimes('acme', claire.userId)).filter((at) => at.startsWith('2026-11-0')),
+    );
+    expect(claireTimes.size).toBe(3);
+    expect(bobDecisions.decisions.filter((decision) => claireTimes.has(decision.decidedAt))).toEqual([]);
     const bobExport = JSON.stringify(JSON.parse((await me('GET /v1/me/export', bobToken)).body));
     expect(bobExport).not.toContain(claire.userId);
     expect(bobExport).not.toContain(claire.email);
@@ -435,7 +451,10 @@ describe('export', () => {
       expect(document.actions.map((action) => action.action)).toEqual(['send-reminder']);
       expect(document.actions[0]?.delivery.status).toBeDefined();
       expect(document.timers.map((timer) => timer.timerId)).toEqual(['t:privacy']);
-      expect(document.decisions).toHaveLength(3);
+      // The three written above, and the decision behind each action the journey took.
+      expect(document.decisions).toHaveLength(3 + document.actions.length);
+      for (const action of document.actions)
+        expect(document.decisions.map((decision) => decision.decisionId)).toContain(action.actionId);
       const anonymous = document.linked.find((linked) => linked.customerId === `anon:${story.anonymousId}`);
       expect(anonymous?.state?.mergedInto).toBe(story.userId);
     }
