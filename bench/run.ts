@@ -38,7 +38,7 @@ const report = (measure: string, value: string) => {
 };
 
 async function bundleSizes() {
-  for (const fn of ['ingest', 'customer-api', 'processor', 'dispatcher', 'sweeper']) {
+  for (const fn of ['ingest', 'customer-api', 'decision-api', 'processor', 'dispatcher', 'sweeper']) {
     const result = await build({
       entryPoints: [`lambdas/${fn}/handler.ts`],
       bundle: true,

@@ -5,7 +5,7 @@ import { TRACKING_LIMITS } from '../../schemas/tracking-api.js';
  * API Gateway HTTP API from it and the local host serves the same routes, so the two cannot
  * drift apart.
  */
-export const HTTP_FUNCTIONS = ['ingest', 'customer-api', 'config-api'] as const;
+export const HTTP_FUNCTIONS = ['ingest', 'customer-api', 'decision-api', 'config-api'] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 export interface HttpRoute {
@@ -45,6 +45,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   })),
   { method: 'GET', path: '/v1/customers/{customerId}', fn: 'customer-api' },
   { method: 'GET', path: '/v1/customers/{customerId}/actions', fn: 'customer-api' },
+  { method: 'GET', path: '/v1/decide', fn: 'decision-api' },
   { method: 'GET', path: '/v1/openapi.json', fn: 'config-api' },
   { method: 'POST', path: '/v1/api-keys', fn: 'config-api' },
   { method: 'GET', path: '/v1/api-keys', fn: 'config-api' },

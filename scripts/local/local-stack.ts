@@ -106,6 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       handlers: {
         ingest: lambdas.ingest,
         'customer-api': lambdas.customerApi,
+        'decision-api': lambdas.decisionApi,
         'config-api': lambdas.configApi,
       },
       localRoutes: [demoInbox.route(), healthRoute],
@@ -186,23 +187,38 @@ function defaultSeedFile(): string {
 }
 
 async function loadLambdas() {
-  const [ingest, customerApi, configApi, processor, dispatcher, sweeper, env, clients, config, apiKeys] =
-    await Promise.all([
-      import('../../lambdas/ingest/handler.js'),
-      import('../../lambdas/customer-api/handler.js'),
-      import('../../lambdas/config-api/handler.js'),
-      import('../../lambdas/processor/handler.js'),
-      import('../../lambdas/dispatcher/handler.js'),
-      import('../../lambdas/sweeper/handler.js'),
-      import('../../lambdas/adapters/env.js'),
-      import('../../lambdas/adapters/aws-clients.js'),
-      import('../../lambdas/adapters/config-store.js'),
-      import('../../lambdas/adapters/api-key-store.js'),
-    ]);
+  const [
+    ingest,
+    customerApi,
+    decisionApi,
+    configApi,
+    processor,
+    dispatcher,
+    sweeper,
+    env,
+    clients,
+    config,
+    apiKeys,
+    policies,
+  ] = await Promise.all([
+    import('../../lambdas/ingest/handler.js'),
+    import('../../lambdas/customer-api/handler.js'),
+    import('../../lambdas/decision-api/handler.js'),
+    import('../../lambdas/config-api/handler.js'),
+    import('../../lambdas/processor/handler.js'),
+    import('../../lambdas/dispatcher/handler.js'),
+    import('../../lambdas/sweeper/handler.js'),
+    import('../../lambdas/adapters/env.js'),
+    import('../../lambdas/adapters/aws-clients.js'),
+    import('../../lambdas/adapters/config-store.js'),
+    import('../../lambdas/adapters/api-key-store.js'),
+    import('../../lambdas/adapters/decision-policy-store.js'),
+  ]);
   const context = {} as never;
   return {
     ingest: ingest.handler as never,
     customerApi: customerApi.handler as never,
+    decisionApi: decisionApi.handler as never,
     configApi: configApi.handler as never,
     processor: (event: { Records: KinesisStreamRecord[] }) => processor.handler(event as never, context),
     dispatcher: (event: { Records: DynamoDBRecord[] }) => dispatcher.handler(event as never, context),
@@ -212,6 +228,7 @@ async function loadLambdas() {
       env.resetEnvForTests();
       clients.resetClientsForTests();
       config.clearConfigCaches();
+      policies.clearDecisionPolicyCache();
     },
     async seedTenant(seed: DemoSeed, writeKey: string, webhook: { url: string; secret: string }) {
       await config.putTenant({ ...seed.tenant, webhook });
