@@ -17,6 +17,8 @@
  *    multi-step journeys of ~10 conditions each and state carried over 10,000 customers; the same
  *    conditions in json-rules-engine side by side; DynamoDB units per event at batch 100 with
  *    Zipf-skewed customers; state sizes of a typical and a heavy customer.
+ * 8. The decision API (bench/decision-api.ts): p50/p99 of `GET /v1/decide` at 100 requests/s
+ *    through the local HTTP server, and the most it answers with 10 connections.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
+import { benchDecisionApi } from './decision-api.js';
 import { benchEngine } from './engine.js';
 import { benchIngest } from './ingest.js';
 
@@ -319,6 +322,7 @@ await timerSweep();
 await coldStart();
 await throughLocalStack();
 await benchIngest(report);
+await benchDecisionApi(report);
 console.log('\nmeasure | value\n--- | ---');
 for (const { measure, value } of results) console.log(`${measure} | ${value}`);
 process.exit(0);
