@@ -17,7 +17,9 @@
  *    multi-step journeys of ~10 conditions each and state carried over 10,000 customers; the same
  *    conditions in json-rules-engine side by side; DynamoDB units per event at batch 100 with
  *    Zipf-skewed customers; state sizes of a typical and a heavy customer.
- * 8. The decision API (bench/decision-api.ts): p50/p99 of `GET /v1/decide` at 100 requests/s
+ * 8. Arbitration (bench/arbitration.ts): `decide` on 200 candidate actions at one moment, in
+ *    decisions/s on one core.
+ * 9. The decision API (bench/decision-api.ts): p50/p99 of `GET /v1/decide` at 100 requests/s
  *    through the local HTTP server, and the most it answers with 10 connections.
  */
 import { spawn } from 'node:child_process';
@@ -27,6 +29,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
+import { benchArbitration } from './arbitration.js';
 import { benchDecisionApi } from './decision-api.js';
 import { benchEngine } from './engine.js';
 import { benchIngest } from './ingest.js';
@@ -318,6 +321,7 @@ async function timerSweep() {
 await bundleSizes();
 await engineThroughput();
 await benchEngine(report);
+benchArbitration(report);
 await timerSweep();
 await coldStart();
 await throughLocalStack();

@@ -294,9 +294,21 @@ function buildDocument(): Record<string, unknown> {
   }).schemas;
   const schemas: Record<string, unknown> = {};
   for (const [id, schema] of Object.entries(named)) schemas[id] = withoutDialect(schema);
-  // Route schemas are not recursive (a test checks no local "#/$defs" ref is left), so each is inline.
-  const jsonSchemaOf = (schema: z.ZodType, io: 'input' | 'output') =>
-    withoutDialect(z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }));
+  // Route schemas are inline; a named schema inside one (the catalog's eligibility Condition) is
+  // pointed at its component instead of a local "#/$defs" copy (a test checks none is left).
+  const jsonSchemaOf = (schema: z.ZodType, io: 'input' | 'output') => {
+    const { $defs, ...inline } = z.toJSONSchema(schema, {
+      io,
+      unrepresentable: 'any',
+      target: 'draft-2020-12',
+      metadata: registry,
+    });
+    const unnamed = Object.keys($defs ?? {}).filter((id) => schemas[id] === undefined);
+    if (unnamed.length > 0) throw new Error(`schemas ${unnamed.join(', ')} must be named components`);
+    return withoutDialect(
+      JSON.parse(JSON.stringify(inline).replaceAll('"#/$defs/', '"#/components/schemas/')),
+    );
+  };
 
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of HTTP_ROUTES) {

@@ -27,31 +27,43 @@ export function withEntries(history: CapsHistory, added: readonly HistoryEntry[]
   }
   const oldest = now - HISTORY_DAYS_KEPT * 86_400_000;
   const kept = entries
-    .filter((entry) => Date.parse(entry.at) >= oldest)
+    .map((entry) => ({ entry, at: Date.parse(entry.at) }))
+    .filter(({ at }) => at >= oldest)
     // Stable by time, then id: the same entries always make the same item.
-    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.id.localeCompare(b.id))
-    .slice(-HISTORY_ENTRIES_KEPT);
+    .sort((a, b) => a.at - b.at || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0))
+    .slice(-HISTORY_ENTRIES_KEPT)
+    .map(({ entry }) => entry);
   return { version: history.version, entries: kept };
 }
+
+/** A send, its time parsed once: caps count these many times per decision. */
+export interface Send {
+  at: number;
+  action: string;
+  channel: ActionChannel | undefined;
+}
+
+export const sendsOf = (history: CapsHistory): Send[] =>
+  history.entries
+    .filter((entry) => entry.kind === 'sent')
+    .map((entry) => ({ at: Date.parse(entry.at), action: entry.action, channel: entry.channel }));
 
 /**
  * Sends counted by a rolling window `per` ending at `now`: those with `now - per < at <= now`.
  * A send exactly `per` ago has left the window.
  */
 export function sendsWithin(
-  history: CapsHistory,
+  sends: readonly Send[],
   per: string,
   now: number,
   match: { action?: string; channel?: ActionChannel } = {},
 ): number {
   const from = now - durationSeconds(per) * 1_000;
   let count = 0;
-  for (const entry of history.entries) {
-    if (entry.kind !== 'sent') continue;
-    const at = Date.parse(entry.at);
-    if (at <= from || at > now) continue;
-    if (match.action !== undefined && entry.action !== match.action) continue;
-    if (match.channel !== undefined && entry.channel !== match.channel) continue;
+  for (const send of sends) {
+    if (send.at <= from || send.at > now) continue;
+    if (match.action !== undefined && send.action !== match.action) continue;
+    if (match.channel !== undefined && send.channel !== match.channel) continue;
     count += 1;
   }
   return count;

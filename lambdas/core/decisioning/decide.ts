@@ -8,7 +8,7 @@ import type { ActionChannel } from '../../../schemas/journey.js';
 import type { EvaluationContext } from '../conditions.js';
 import { consentAllows } from '../consent/consent-allows.js';
 import { outsideQuietHours, resolveTimeZone } from '../local-time.js';
-import { lastOf, withEntries } from './caps-history.js';
+import { sendsOf, withEntries } from './caps-history.js';
 import { isOutbound, rankChannels } from './channel-choice.js';
 import { type Candidate, compareRanked, type Factors, factorsOf } from './factors.js';
 import { type CapHit, capThatStops } from './frequency-caps.js';
@@ -55,13 +55,37 @@ type ChannelOption = { channel: ActionChannel; consent?: ConsentBasis };
 const traitsOf = (state: DecisionContext['state']) =>
   Object.fromEntries(Object.entries(state.profile?.traits ?? {}).map(([name, trait]) => [name, trait.value]));
 
-/** Rules a candidate must pass whatever the others do; the first that fails stops it. */
-function eligibilityStop(
-  ranked: Ranked,
-  evaluation: EvaluationContext,
+/** What holds for every candidate of a moment, worked out once. */
+interface Moment {
+  now: number;
+  /** Inside quiet hours in the customer's time zone. */
+  quiet: boolean;
+  /** The latest dismissal or conversion (≤ now) per `<kind>\u0000<action>`. */
+  last: Map<string, number>;
+}
+
+function momentOf(
+  context: DecisionContext,
+  policy: DecisionPolicy,
   history: CapsHistory,
   now: number,
-): Stop | undefined {
+): Moment {
+  const timeZone = resolveTimeZone(context.state.profile?.traits.timezone?.value);
+  const quiet =
+    policy.quietHours !== undefined && outsideQuietHours(now, policy.quietHours, timeZone) !== now;
+  const last = new Map<string, number>();
+  for (const entry of history.entries) {
+    if (entry.kind !== 'dismissed' && entry.kind !== 'converted') continue;
+    const at = Date.parse(entry.at);
+    const key = `${entry.kind}\u0000${entry.action}`;
+    if (at <= now && at > (last.get(key) ?? Number.NEGATIVE_INFINITY)) last.set(key, at);
+  }
+  return { now, quiet, last };
+}
+
+/** Rules a candidate must pass whatever the others do; the first that fails stops it. */
+function eligibilityStop(ranked: Ranked, evaluation: EvaluationContext, moment: Moment): Stop | undefined {
+  const { now } = moment;
   const { catalog, candidate } = ranked;
   if (catalog === undefined) return undefined;
   if (
@@ -74,14 +98,14 @@ function eligibilityStop(
       reason: 'not_eligible',
       explanation: `You do not meet the conditions of "${candidate.action}".`,
     };
-  const converted = lastOf(history, 'converted', candidate.action, now);
+  const converted = moment.last.get(`converted\u0000${candidate.action}`);
   if (
     catalog.conversion !== undefined &&
     converted !== undefined &&
     now - converted < durationSeconds(catalog.conversion.suppressFor) * 1_000
   )
     return { reason: 'converted', explanation: `You already did what "${candidate.action}" suggests.` };
-  const dismissed = lastOf(history, 'dismissed', candidate.action, now);
+  const dismissed = moment.last.get(`dismissed\u0000${candidate.action}`);
   if (
     catalog.cooldownAfterDismissal !== undefined &&
     dismissed !== undefined &&
@@ -104,8 +128,9 @@ function channelOptions(
   ranked: Ranked,
   context: DecisionContext,
   policy: DecisionPolicy,
-  now: number,
+  moment: Moment,
 ): ChannelOption[] | Stop {
+  const { now, quiet } = moment;
   const { catalog, candidate } = ranked;
   const channels =
     catalog === undefined
@@ -116,9 +141,6 @@ function channelOptions(
       reason: 'no_live_channel',
       explanation: `None of the channels of "${candidate.action}" is where you are now.`,
     };
-  const timeZone = resolveTimeZone(context.state.profile?.traits.timezone?.value);
-  const quiet =
-    policy.quietHours !== undefined && outsideQuietHours(now, policy.quietHours, timeZone) !== now;
   const options: ChannelOption[] = [];
   let firstStop: Stop | undefined;
   for (const channel of channels) {
@@ -184,10 +206,11 @@ export function decide(
   const decidedAt = new Date(now).toISOString();
   const ids = new Set(candidates.map((candidate) => candidate.decisionId));
   // A candidate replayed after its send was stored is not counted against itself.
-  let working: CapsHistory = {
+  const working: CapsHistory = {
     ...history,
     entries: history.entries.filter((entry) => !(entry.kind === 'sent' && ids.has(entry.id))),
   };
+  const moment = momentOf(context, policy, working, now);
   const decisions: Decision[] = new Array(candidates.length);
   const base = (candidate: Candidate): Omit<Decision, 'outcome' | 'explanation'> => ({
     decisionId: candidate.decisionId,
@@ -213,7 +236,7 @@ export function decide(
   };
 
   const eligible: (Ranked & { options: ChannelOption[] })[] = [];
-  candidates.forEach((candidate, index) => {
+  for (const [index, candidate] of candidates.entries()) {
     const catalog = policy.catalog.get(candidate.action);
     const evaluation: EvaluationContext = { event: candidate.event, traits, now, count: () => 0 };
     const ranked: Ranked = {
@@ -222,15 +245,20 @@ export function decide(
       catalog,
       factors: factorsOf(catalog, candidate, policy, evaluation),
     };
-    const stop = eligibilityStop(ranked, evaluation, working, now);
-    if (stop !== undefined) return suppress(ranked, stop);
-    const options = channelOptions(ranked, context, policy, now);
-    if (!Array.isArray(options)) return suppress(ranked, options);
-    eligible.push({ ...ranked, options });
-  });
+    const stop = eligibilityStop(ranked, evaluation, moment);
+    if (stop !== undefined) {
+      suppress(ranked, stop);
+      continue;
+    }
+    const options = channelOptions(ranked, context, policy, moment);
+    if (Array.isArray(options)) eligible.push({ ...ranked, options });
+    else suppress(ranked, options);
+  }
   eligible.sort(compareRanked);
 
   const taken: TakenAction[] = [];
+  const sends = sendsOf(working);
+  const added: HistoryEntry[] = [];
   const perChannel = new Map<ActionChannel, string>();
   const slotsUsed = (channel: ActionChannel) => taken.filter((action) => action.channel === channel).length;
   eligible.forEach((ranked, position) => {
@@ -238,14 +266,11 @@ export function decide(
     let stop: Stop | undefined;
     let stoppedOn: ActionChannel | undefined;
     for (const option of ranked.options) {
-      const cap = capThatStops(
-        working,
-        ranked.catalog,
-        policy.caps,
-        ranked.candidate.action,
-        option.channel,
-        now,
-      );
+      // The slot first: a channel already taken at this moment needs no cap counting.
+      const cap =
+        slotsUsed(option.channel) >= policy.actionsPerChannelPerCause
+          ? undefined
+          : capThatStops(sends, ranked.catalog, policy.caps, ranked.candidate.action, option.channel, now);
       const slotStop: Stop | undefined =
         cap !== undefined
           ? {
@@ -290,11 +315,11 @@ export function decide(
         channel: option.channel,
         at: decidedAt,
       };
-      working = withEntries(working, [sent], now);
+      added.push(sent);
+      sends.push({ at: now, action: sent.action, channel: sent.channel });
       return;
     }
     if (stop !== undefined) suppress(ranked, stop, stoppedOn);
   });
-  const added = working.entries.filter((entry) => entry.kind === 'sent' && ids.has(entry.id));
   return { taken, decisions, history: withEntries(history, added, now) };
 }

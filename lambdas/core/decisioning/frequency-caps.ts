@@ -1,6 +1,5 @@
-import type { CapsHistory } from '../../../schemas/decisioning.js';
 import type { ActionChannel } from '../../../schemas/journey.js';
-import { sendsWithin } from './caps-history.js';
+import { type Send, sendsWithin } from './caps-history.js';
 import type { CatalogAction, TenantCap } from './policy.js';
 
 /** The cap that stopped a send, and how many sends it had counted. */
@@ -17,7 +16,7 @@ export interface CapHit {
  * sends within its rolling window: the N+1th is refused.
  */
 export function capThatStops(
-  history: CapsHistory,
+  sends: readonly Send[],
   catalog: CatalogAction | undefined,
   tenantCaps: readonly TenantCap[],
   action: string,
@@ -25,15 +24,15 @@ export function capThatStops(
   now: number,
 ): CapHit | undefined {
   for (const cap of catalog?.caps ?? []) {
-    const count = sendsWithin(history, cap.per, now, { action });
+    const count = sendsWithin(sends, cap.per, now, { action });
     if (count >= cap.max) return { id: `action:${action}:${cap.per}`, max: cap.max, per: cap.per, count };
   }
-  const ordered = [
-    ...tenantCaps.filter((cap) => cap.channel === channel),
-    ...tenantCaps.filter((cap) => cap.channel === 'all'),
-  ];
-  for (const cap of ordered) {
-    const count = sendsWithin(history, cap.per, now, cap.channel === 'all' ? {} : { channel });
+  // The channel's caps first, then the global ones.
+  for (const cap of [...tenantCaps].sort(
+    (a, b) => Number(a.channel === 'all') - Number(b.channel === 'all'),
+  )) {
+    if (cap.channel !== channel && cap.channel !== 'all') continue;
+    const count = sendsWithin(sends, cap.per, now, cap.channel === 'all' ? {} : { channel });
     if (count >= cap.max) return { id: cap.id, max: cap.max, per: cap.per, count };
   }
   return undefined;
