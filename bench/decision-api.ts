@@ -4,9 +4,9 @@
  * stream pollers included, on DynamoDB Local), then the most it answers with 10 connections.
  *
  * Each request reads the customer's state and caps (two GetItems) and, when an offer is shown,
- * writes the caps item and the decision in one transaction. 500 customers, half of them gold
- * (eligible for the richer offer), each capped at 20 impressions a day so that the caps item
- * grows as in a day of page views, and a few requests answer `frequency_cap`.
+ * writes the caps item and the decision in one transaction. 500 customers known through the
+ * tracking API, half of them gold (eligible for the richer offer), three offers on the placement,
+ * each capped at 20 impressions a day: every request shows an offer and writes.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
