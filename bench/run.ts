@@ -22,6 +22,8 @@
  *    Zipf-skewed customers; state sizes of a typical and a heavy customer.
  * 8. Arbitration (bench/arbitration.ts): `decide` on 200 candidate actions at one moment, in
  *    decisions/s on one core.
+ * 9. The decision API (bench/decision-api.ts): p50/p99 of `GET /v1/decide` at 100 requests/s
+ *    through the local HTTP server, and the most it answers with 10 connections.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -31,6 +33,7 @@ import path from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { benchArbitration } from './arbitration.js';
+import { benchDecisionApi } from './decision-api.js';
 import { benchEngine } from './engine.js';
 import { benchIngest } from './ingest.js';
 import { benchWebhookDispatch } from './webhooks.js';
@@ -45,7 +48,7 @@ const report = (measure: string, value: string) => {
 };
 
 async function bundleSizes() {
-  for (const fn of ['ingest', 'customer-api', 'processor', 'dispatcher', 'sweeper']) {
+  for (const fn of ['ingest', 'customer-api', 'decision-api', 'processor', 'dispatcher', 'sweeper']) {
     const result = await build({
       entryPoints: [`lambdas/${fn}/handler.ts`],
       bundle: true,
@@ -334,6 +337,7 @@ await benchWebhookDispatch(report);
 await coldStart();
 await throughLocalStack();
 await benchIngest(report);
+await benchDecisionApi(report);
 console.log('\nmeasure | value\n--- | ---');
 for (const { measure, value } of results) console.log(`${measure} | ${value}`);
 process.exit(0);

@@ -2,10 +2,11 @@ import * as z from 'zod';
 import { IsoDateTime } from './common.js';
 
 /**
- * What an API key may do. `admin` implies every other scope. `ingest` is reserved: the tracking
- * API still authenticates with write keys (HTTP Basic), as Segment's libraries send them.
+ * What an API key may do. `admin` implies every other scope. `ingest` lets a key stand in for a
+ * write key on the tracking API; `decide` lets a server ask the decision API (`GET /v1/decide`),
+ * which web pages and apps call with the write key.
  */
-export const ApiKeyScope = z.enum(['ingest', 'config:read', 'config:write', 'privacy', 'admin']);
+export const ApiKeyScope = z.enum(['ingest', 'config:read', 'config:write', 'privacy', 'decide', 'admin']);
 export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
 
 export const ApiKeyId = z.string().regex(/^key_[A-Za-z0-9]{12}$/, 'an API key id like key_3f9c1a2b4d5e');

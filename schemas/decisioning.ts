@@ -42,6 +42,12 @@ export const ActionCap = z.strictObject({
 export type ActionCap = z.infer<typeof ActionCap>;
 
 /**
+ * Where a page or an app shows an always-on offer (`home-hero`, `checkout-sidebar`): the
+ * `placement` a pull request (`GET /v1/decide`) asks for, and what a catalog action lists.
+ */
+export const Placement = Slug;
+
+/**
  * The decisioning fields of a catalog action; all optional, so a catalog written before them
  * (name, description, channel) still reads, and its actions get the neutral factors.
  */
@@ -69,6 +75,11 @@ export const ActionDecisioning = {
   conversion: z.strictObject({ event: z.string().min(1).max(200), suppressFor: Duration }).optional(),
   /** The consent purpose it uses; absent: `marketing`. */
   purpose: Slug.optional(),
+  /**
+   * Placements where it is an always-on offer: `GET /v1/decide` weighs the actions listing the
+   * placement asked for whose `channels` include the channel asked for. Absent: push only.
+   */
+  placements: z.array(Placement).min(1).max(20).optional(),
 };
 
 /** The kinds of memory a customer's caps item keeps. */

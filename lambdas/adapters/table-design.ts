@@ -82,6 +82,13 @@ export const CUSTOMERS_TABLE = {
   timeToLiveAttribute: 'expiresAt',
 } as const;
 
+/**
+ * Every attribute of the items the decision API writes (the `CAPS` item and a `DECISION#` item):
+ * its IAM policy allows writing these and no other, so it can never write a customer's `STATE`,
+ * an action or a timer.
+ */
+export const IMPRESSION_ATTRIBUTES = ['pk', 'sk', 'version', 'entries', 'decision', 'expiresAt'] as const;
+
 export const EVENTS_STREAM = {
   logicalName: 'EventsStream',
   defaultName: 'ecoute-events',

@@ -23,6 +23,7 @@ import {
 } from '../../schemas/config-api.js';
 import { ConsentAccepted, ConsentResponse, ConsentUpdateRequest } from '../../schemas/consent.js';
 import { CustomerProfileResponse } from '../../schemas/customer-api.js';
+import { DecideQuery, DecideResponse } from '../../schemas/decision-api.js';
 import { FullJourney } from '../../schemas/journey.js';
 import {
   CustomerExport,
@@ -40,10 +41,12 @@ import { HTTP_ROUTES, TRACKING_ENDPOINTS } from '../http/routes.js';
 /** What the document says of one route, beyond its method and path (which come from HTTP_ROUTES). */
 export interface RouteDoc {
   summary: string;
-  tag: 'Tracking' | 'Customers' | 'Privacy' | 'Config' | 'API keys' | 'Meta';
+  tag: 'Tracking' | 'Customers' | 'Decisions' | 'Privacy' | 'Config' | 'API keys' | 'Meta';
   auth: 'writeKey' | 'apiKey' | 'privacyToken' | 'none';
   /** The API key scope the route needs (`admin` has all). */
   scope?: string;
+  /** The query string's parameters (a schema of strings). */
+  query?: z.ZodObject;
   request?: z.ZodType;
   response?: z.ZodType;
   status?: number;
@@ -181,6 +184,15 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'API keys',
     auth: 'apiKey',
     scope: 'admin',
+  },
+  'GET /v1/decide': {
+    summary:
+      'The best offer for a placement now (or none, with the reason), counted as an impression against ' +
+      'caps; the write key, or an API key with the decide scope',
+    tag: 'Decisions',
+    auth: 'writeKey',
+    query: DecideQuery,
+    response: DecideResponse,
   },
   'GET /v1/openapi.json': { summary: 'This document', tag: 'Meta', auth: 'none' },
   'POST /v1/api-keys': {
@@ -421,6 +433,17 @@ function buildDocument(): Record<string, unknown> {
       required: true,
       schema: { type: 'string' },
     }));
+    if (doc.query !== undefined) {
+      const properties = (jsonSchemaOf(doc.query, 'input') as { properties: Record<string, unknown> })
+        .properties;
+      for (const [name, schema] of Object.entries(properties))
+        parameters.push({
+          name,
+          in: 'query',
+          required: !doc.query.shape[name]?.safeParse(undefined).success,
+          schema,
+        } as never);
+    }
     if (doc.conditional)
       parameters.push({
         name: 'If-Match',
@@ -468,7 +491,7 @@ function buildDocument(): Record<string, unknown> {
     info: {
       title: 'Écoute API',
       version: '1',
-      description: 'Tracking (Segment-compatible), customers and configuration of Écoute.',
+      description: 'Tracking (Segment-compatible), customers, decisions and configuration of Écoute.',
     },
     paths,
     components: {
@@ -478,7 +501,7 @@ function buildDocument(): Record<string, unknown> {
         apiKey: {
           type: 'http',
           scheme: 'bearer',
-          description: 'An API key; scopes: ingest, config:read, config:write, privacy, admin',
+          description: 'An API key; scopes: ingest, config:read, config:write, privacy, decide, admin',
         },
         privacyToken: {
           type: 'http',

@@ -124,11 +124,13 @@ function writeKeyOfHeader(event: APIGatewayProxyEventV2): string | undefined {
 /**
  * Segment's convention: the write key is the HTTP Basic username, with an empty password; the
  * tracking API also takes it as `writeKey` in the body, as Segment does, when there is no
- * header. Returns the tenant it belongs to; an unknown or revoked key is refused (401).
+ * header. Returns the tenant it belongs to; an unknown or revoked key is refused (401). An API
+ * key stands in for the write key when it has `apiKeyScope` (403 when it lacks it).
  */
 export async function authenticateWriteKey(
   event: APIGatewayProxyEventV2,
   writeKeyInBody?: unknown,
+  apiKeyScope: ApiKeyScope = 'ingest',
 ): Promise<string> {
   const writeKey =
     writeKeyOfHeader(event) ?? (typeof writeKeyInBody === 'string' ? writeKeyInBody : undefined);
@@ -136,17 +138,17 @@ export async function authenticateWriteKey(
     throw new UnauthorizedError('A write key is required (HTTP Basic username, or writeKey in the body).');
   if (writeKey.length === 0 || writeKey.length > 200)
     throw new UnauthorizedError('The write key is not valid.');
-  const tenantId = (await findTenantIdByWriteKey(writeKey)) ?? (await tenantOfIngestApiKey(writeKey));
+  const tenantId = (await findTenantIdByWriteKey(writeKey)) ?? (await tenantOfApiKey(writeKey, apiKeyScope));
   if (tenantId === null) throw new UnauthorizedError('The write key is not valid.');
   return tenantId;
 }
 
-/** An API key works as a write key when it has the `ingest` scope (or `admin`). */
-async function tenantOfIngestApiKey(key: string): Promise<string | null> {
+/** An API key works as a write key when it has the route's scope (or `admin`). */
+async function tenantOfApiKey(key: string, scope: ApiKeyScope): Promise<string | null> {
   const found = await findApiKey(key);
   if (found === null) return null;
-  if (!found.scopes.includes('ingest') && !found.scopes.includes('admin')) {
-    throw new ForbiddenError('This API key lacks the "ingest" scope.');
+  if (!found.scopes.includes(scope) && !found.scopes.includes('admin')) {
+    throw new ForbiddenError(`This API key lacks the "${scope}" scope.`);
   }
   return found.tenantId;
 }

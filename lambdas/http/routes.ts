@@ -5,7 +5,13 @@ import { TRACKING_LIMITS } from '../../schemas/tracking-api.js';
  * API Gateway HTTP API from it and the local host serves the same routes, so the two cannot
  * drift apart.
  */
-export const HTTP_FUNCTIONS = ['ingest', 'customer-api', 'config-api', 'privacy-api'] as const;
+export const HTTP_FUNCTIONS = [
+  'ingest',
+  'customer-api',
+  'decision-api',
+  'config-api',
+  'privacy-api',
+] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 export interface HttpRoute {
@@ -60,6 +66,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/privacy-keys', fn: 'config-api' },
   { method: 'GET', path: '/v1/privacy-keys', fn: 'config-api' },
   { method: 'DELETE', path: '/v1/privacy-keys/{kid}', fn: 'config-api' },
+  { method: 'GET', path: '/v1/decide', fn: 'decision-api' },
   { method: 'GET', path: '/v1/openapi.json', fn: 'config-api' },
   { method: 'POST', path: '/v1/api-keys', fn: 'config-api' },
   { method: 'GET', path: '/v1/api-keys', fn: 'config-api' },

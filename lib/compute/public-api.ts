@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CONFIG_TABLE } from '../../lambdas/adapters/table-design.js';
+import { CONFIG_TABLE, IMPRESSION_ATTRIBUTES } from '../../lambdas/adapters/table-design.js';
 import { HTTP_ROUTES, type HttpFunctionName } from '../../lambdas/http/routes.js';
 import type { EcouteData } from '../data/ecoute-data.js';
 import { EcouteFunction, type EcouteFunctionSettings } from './ecoute-function.js';
@@ -60,6 +60,34 @@ const HTTP_FUNCTIONS: Record<HttpFunctionName, HttpFunctionSpec> = {
       data.config.table.grantReadData(fn);
       data.customers.table.grantReadData(fn);
       data.events.stream.grantWrite(fn);
+    },
+  },
+  'decision-api': {
+    id: 'DecisionApi',
+    description: 'Decision API: the best offer for a placement now, counted against caps',
+    grant: (fn, data) => {
+      data.config.table.grantReadData(fn);
+      // The customer's state and caps, read by key: no Query, no Scan.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem'],
+          resources: [data.customers.table.tableArn],
+        }),
+      );
+      // The impression: the CAPS item and a DECISION# item, only inside a transaction, and only
+      // with the attributes those items have — never a STATE, ACTION# or TIMER# item, whose
+      // attributes (state, action, timer) are not in the list.
+      // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem'],
+          resources: [data.customers.table.tableArn],
+          conditions: {
+            'ForAnyValue:StringEquals': { 'dynamodb:EnclosingOperation': ['TransactWriteItems'] },
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...IMPRESSION_ATTRIBUTES] },
+          },
+        }),
+      );
     },
   },
   'config-api': {

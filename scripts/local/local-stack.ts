@@ -108,6 +108,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       handlers: {
         ingest: lambdas.ingest,
         'customer-api': lambdas.customerApi,
+        'decision-api': lambdas.decisionApi,
         'config-api': lambdas.configApi,
         'privacy-api': lambdas.privacyApi,
       },
@@ -194,6 +195,7 @@ async function loadLambdas() {
     customerApi,
     configApi,
     privacyApi,
+    decisionApi,
     processor,
     dispatcher,
     sweeper,
@@ -202,11 +204,13 @@ async function loadLambdas() {
     config,
     apiKeys,
     documents,
+    policies,
   ] = await Promise.all([
     import('../../lambdas/ingest/handler.js'),
     import('../../lambdas/customer-api/handler.js'),
     import('../../lambdas/config-api/handler.js'),
     import('../../lambdas/privacy-api/handler.js'),
+    import('../../lambdas/decision-api/handler.js'),
     import('../../lambdas/processor/handler.js'),
     import('../../lambdas/dispatcher/handler.js'),
     import('../../lambdas/sweeper/handler.js'),
@@ -215,11 +219,13 @@ async function loadLambdas() {
     import('../../lambdas/adapters/config-store.js'),
     import('../../lambdas/adapters/api-key-store.js'),
     import('../../lambdas/adapters/config-document-store.js'),
+    import('../../lambdas/adapters/decision-policy-store.js'),
   ]);
   const context = {} as never;
   return {
     ingest: ingest.handler as never,
     customerApi: customerApi.handler as never,
+    decisionApi: decisionApi.handler as never,
     configApi: configApi.handler as never,
     privacyApi: privacyApi.handler as never,
     processor: (event: { Records: KinesisStreamRecord[] }) => processor.handler(event as never, context),
@@ -230,6 +236,7 @@ async function loadLambdas() {
       env.resetEnvForTests();
       clients.resetClientsForTests();
       config.clearConfigCaches();
+      policies.clearDecisionPolicyCache();
     },
     async seedTenant(seed: DemoSeed, writeKey: string, webhook: { url: string; secret: string }) {
       await config.putTenant({ ...seed.tenant, webhooks: { webhook } });

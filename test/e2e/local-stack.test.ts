@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../lambdas/core/webhook-signature.js';
 import { ActionsResponse } from '../../schemas/action.js';
+import { DecideResponse } from '../../schemas/decision-api.js';
 import { type LocalStack, startLocalStack } from '../../scripts/local/local-stack.js';
 import { deleteResources, type FreshResources, freshResources } from '../integration/support/resources.js';
 import { eventually, startWebhookReceiver } from '../integration/support/webhook-receiver.js';
@@ -154,5 +155,50 @@ describe('the local stack, end to end: HTTP event in, signed webhook out', () =>
 
     const unknownRoute = await fetch(`${stack.url}/v1/nothing-here`);
     expect(unknownRoute.status).toBe(404);
+  });
+
+  it('answers the decision API through the local gateway: an offer configured over HTTP, rendered for a known customer', async () => {
+    const admin = { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' };
+    const settings = await fetch(`${stack.url}/v1/settings`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ consentDefaults: { service: true } }),
+    });
+    expect(settings.status, await settings.text()).toBeLessThan(300);
+    const offer = await fetch(`${stack.url}/v1/actions/welcome-back`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({
+        name: 'Welcome back',
+        purpose: 'service',
+        channels: ['web'],
+        placements: ['home-hero'],
+        content: { title: 'Welcome back, {{ traits.firstName | default: "friend" }}' },
+      }),
+    });
+    expect(offer.status, await offer.text()).toBeLessThan(300);
+    const identify = await fetch(`${stack.url}/v1/identify`, {
+      method: 'POST',
+      headers: { authorization: auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'ines', traits: { firstName: 'Inès' } }),
+    });
+    expect(identify.status).toBe(200);
+    const decide = async () => {
+      const answer = await fetch(`${stack.url}/v1/decide?customerId=ines&channel=web&placement=home-hero`, {
+        headers: { authorization: auth() },
+      });
+      expect(answer.status).toBe(200);
+      return DecideResponse.parse(await answer.json());
+    };
+    const shown = await eventually(async () => {
+      const answer = await decide();
+      return answer.decision?.content.title === 'Welcome back, Inès' ? answer : undefined;
+    });
+    expect(shown.decision).toMatchObject({ action: 'welcome-back', channel: 'web' });
+    const badChannel = await fetch(`${stack.url}/v1/decide?customerId=ines&channel=fax&placement=home-hero`, {
+      headers: { authorization: auth() },
+    });
+    expect(badChannel.status).toBe(400);
+    expect(await badChannel.json()).toMatchObject({ code: 'invalid_request', path: 'query.channel' });
   });
 });

@@ -23,6 +23,8 @@ export interface CatalogAction {
   cooldownAfterDismissal: string | undefined;
   conversion: { event: string; suppressFor: string } | undefined;
   purpose: string;
+  /** Placements where it is an always-on offer (pull); empty: journeys only. */
+  placements: readonly string[];
 }
 
 /** A global or per-channel cap of the tenant. */
@@ -82,6 +84,7 @@ export function buildPolicy(
       cooldownAfterDismissal: definition.cooldownAfterDismissal,
       conversion: definition.conversion,
       purpose: definition.purpose ?? 'marketing',
+      placements: definition.placements ?? [],
     });
     if (definition.conversion !== undefined) {
       const event = definition.conversion.event;

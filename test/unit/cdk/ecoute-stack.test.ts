@@ -5,7 +5,12 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TOMBSTONE_DAYS } from '../../../lambdas/adapters/erasure-store.js';
-import { CONFIG_TABLE, CUSTOMERS_TABLE, KEY } from '../../../lambdas/adapters/table-design.js';
+import {
+  CONFIG_TABLE,
+  CUSTOMERS_TABLE,
+  IMPRESSION_ATTRIBUTES,
+  KEY,
+} from '../../../lambdas/adapters/table-design.js';
 import { HTTP_ROUTES } from '../../../lambdas/http/routes.js';
 import { EVENTS_RETENTION } from '../../../lib/data/event-stream.js';
 import { EcouteStack } from '../../../lib/ecoute-stack.js';
@@ -163,7 +168,7 @@ describe('EcouteStack data', () => {
 
 describe('EcouteStack functions', () => {
   it('runs every function on Node.js 24, arm64, with JSON logs and the resource names', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 7);
+    template.resourceCountIs('AWS::Lambda::Function', 8);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -184,7 +189,7 @@ describe('EcouteStack functions', () => {
 
   it('never lets a function send webhooks to private addresses (no local-development flag)', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(8);
     for (const fn of functions) {
       const variables = (fn.Properties as Json).Environment as { Variables: Json };
       expect(Object.keys(variables.Variables)).not.toContain('ALLOW_PRIVATE_WEBHOOKS');
@@ -193,7 +198,7 @@ describe('EcouteStack functions', () => {
   });
 
   it('keeps function and access logs for one month', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 8);
+    template.resourceCountIs('AWS::Logs::LogGroup', 9);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -356,7 +361,7 @@ describe('EcouteStack permissions', () => {
     ]);
   });
 
-  it('lets only the processor put items in the customers table', () => {
+  it('lets only the processor put items in the customers table, and the decision API its impressions', () => {
     const customersTable = logicalId(stack.data.customers.table);
     const roles = Object.keys(template.findResources('AWS::IAM::Role'));
     const putters = roles.filter((role) =>
@@ -364,7 +369,39 @@ describe('EcouteStack permissions', () => {
         (s) => mentions(s, customersTable) && asArray(s.Action).includes('dynamodb:PutItem'),
       ),
     );
-    expect(putters).toEqual([roleOf(stack.processor.function.function)]);
+    expect(putters.sort()).toEqual(
+      [
+        roleOf(stack.processor.function.function),
+        roleOf(stack.api.functions['decision-api'].function),
+      ].sort(),
+    );
+  });
+
+  it('lets the decision API get customers’ items by key and put only CAPS and DECISION# items, in a transaction', () => {
+    const statements = statementsOfRole(roleOf(stack.api.functions['decision-api'].function));
+    const customersTable = logicalId(stack.data.customers.table);
+    const onCustomers = statements.filter((s) => mentions(s, customersTable));
+    const table = { 'Fn::GetAtt': [customersTable, 'Arn'] };
+    expect(onCustomers).toEqual([
+      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: table },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: table,
+        Condition: {
+          'ForAnyValue:StringEquals': { 'dynamodb:EnclosingOperation': ['TransactWriteItems'] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...IMPRESSION_ATTRIBUTES] },
+        },
+      },
+    ]);
+    // The attributes that make a STATE, an action or a timer are not among them.
+    for (const attribute of ['state', 'action', 'timer', 'queue', 'timerQueue'])
+      expect(IMPRESSION_ATTRIBUTES).not.toContain(attribute);
+    const configTable = logicalId(stack.data.config.table);
+    const writes = statements.filter(
+      (s) => mentions(s, configTable) && asArray(s.Action).some((action) => writeActions.includes(action)),
+    );
+    expect(writes).toEqual([]);
   });
 
   it('lets the sweeper put timer records on the stream and only query and update the customers table', () => {
