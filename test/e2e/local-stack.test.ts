@@ -159,10 +159,13 @@ describe('the local stack, end to end: HTTP event in, signed webhook out', () =>
 
   it('answers the decision API through the local gateway: an offer configured over HTTP, rendered for a known customer', async () => {
     const admin = { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' };
+    // The demo tenant has settings already (config/demo.json): change them at their ETag.
+    const current = await fetch(`${stack.url}/v1/settings`, { headers: admin });
+    const { consentDefaults } = (await current.json()) as { consentDefaults: Record<string, boolean> };
     const settings = await fetch(`${stack.url}/v1/settings`, {
       method: 'PUT',
-      headers: admin,
-      body: JSON.stringify({ consentDefaults: { service: true } }),
+      headers: { ...admin, 'if-match': current.headers.get('etag') ?? '' },
+      body: JSON.stringify({ consentDefaults: { ...consentDefaults, service: true } }),
     });
     expect(settings.status, await settings.text()).toBeLessThan(300);
     const offer = await fetch(`${stack.url}/v1/actions/welcome-back`, {

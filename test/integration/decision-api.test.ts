@@ -53,10 +53,11 @@ beforeAll(async () => {
   resources = await freshResources('decision-api');
   pointAdaptersAt(resources);
   clearDecisionPolicyCache();
-  shop = await seedTenant({ tenantId: 'shop' });
-  other = await seedTenant({ tenantId: 'other' });
+  shop = await seedTenant({ tenantId: 'shop', settings: null });
+  other = await seedTenant({ tenantId: 'other', settings: null });
   capped = await seedTenant({
     tenantId: 'capped',
+    settings: null,
     journeys: [
       {
         id: 'cart-push-journey',
@@ -106,7 +107,8 @@ beforeAll(async () => {
   await putConfigDocument(
     'capped',
     'settings',
-    settings({ channelConsentDefaults: { push: true } }),
+    // The journey's trigger event is kept (analytics); its push is a service message.
+    settings({ consentDefaults: { analytics: true, service: true }, channelConsentDefaults: { push: true } }),
     0,
     audit(),
   );

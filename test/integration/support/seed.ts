@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { putConfigDocument } from '../../../lambdas/adapters/config-document-store.js';
+import { getConfigDocument, putConfigDocument } from '../../../lambdas/adapters/config-document-store.js';
 import { putJourney, putTenant, putWriteKey } from '../../../lambdas/adapters/config-store.js';
 import { TenantSettings } from '../../../schemas/config-api.js';
 import type { JourneyInput } from '../../../schemas/journey.js';
@@ -7,11 +7,13 @@ import { Journey } from '../../../schemas/journey.js';
 import type { Tenant, Webhook } from '../../../schemas/tenant.js';
 
 /**
- * Settings of a tenant whose customers consent to analytics, personalization and marketing by
+ * Settings of a tenant whose customers consent to analytics, personalization and marketing, on
+ * every channel (email, sms and push included), by
  * default: what the journey tests assume, said explicitly (Écoute is opt-in without settings).
  */
 export const CONSENTING_SETTINGS = TenantSettings.parse({
   consentDefaults: { analytics: true, personalization: true, marketing: true },
+  channelConsentDefaults: { email: true, sms: true, push: true },
 });
 
 export interface SeededTenant {
@@ -44,7 +46,9 @@ export async function seedTenant(options: {
   for (const journey of options.journeys ?? []) await putJourney(tenantId, Journey.parse(journey));
   const settings = options.settings === undefined ? CONSENTING_SETTINGS : options.settings;
   if (settings !== null) {
-    await putConfigDocument(tenantId, 'settings', settings, 0, {
+    // Seeding again (a test that re-seeds its tenant) replaces the settings at their revision.
+    const current = await getConfigDocument(tenantId, 'settings');
+    await putConfigDocument(tenantId, 'settings', settings, current?.revision ?? 0, {
       by: 'test-seed',
       now: new Date(),
       changes: [],
