@@ -46,6 +46,7 @@ export async function benchWebhookDispatch(report: Report): Promise<void> {
   const { resetEnvForTests } = await import('../lambdas/adapters/env.js');
   const { dynamo, resetClientsForTests } = await import('../lambdas/adapters/aws-clients.js');
   const { putTenant, clearConfigCaches } = await import('../lambdas/adapters/config-store.js');
+  const { putConfigDocument } = await import('../lambdas/adapters/config-document-store.js');
   const { actionSortKey, customerPartition, retryBucketOf } = await import(
     '../lambdas/adapters/customer-store.js'
   );
@@ -133,6 +134,13 @@ export async function benchWebhookDispatch(report: Report): Promise<void> {
         for (const concurrency of [1, 10]) {
           const tenantId = `bench-${delayMs}-${concurrency}`;
           await putTenant({ tenantId, name: tenantId, webhooks: { webhook: { url: receiver.url, secret } } });
+          // The send gate reads consent before each POST: these customers consent by the tenant's default.
+          await putConfigDocument(tenantId, 'settings', { consentDefaults: { marketing: true } }, 0, {
+            by: 'bench',
+            now: new Date(),
+            changes: [],
+            truncated: false,
+          });
           const count = delayMs === 0 ? 1_000 : concurrency === 1 ? 200 : 1_000;
           const records = await newActions(tenantId, count);
           const before = receiver.counts().received;
