@@ -135,12 +135,18 @@ export async function benchWebhookDispatch(report: Report): Promise<void> {
           const tenantId = `bench-${delayMs}-${concurrency}`;
           await putTenant({ tenantId, name: tenantId, webhooks: { webhook: { url: receiver.url, secret } } });
           // The send gate reads consent before each POST: these customers consent by the tenant's default.
-          await putConfigDocument(tenantId, 'settings', { consentDefaults: { marketing: true } }, 0, {
-            by: 'bench',
-            now: new Date(),
-            changes: [],
-            truncated: false,
-          });
+          await putConfigDocument(
+            tenantId,
+            'settings',
+            { consentDefaults: { marketing: true }, channelConsentDefaults: { email: true } },
+            0,
+            {
+              by: 'bench',
+              now: new Date(),
+              changes: [],
+              truncated: false,
+            },
+          );
           const count = delayMs === 0 ? 1_000 : concurrency === 1 ? 200 : 1_000;
           const records = await newActions(tenantId, count);
           const before = receiver.counts().received;
