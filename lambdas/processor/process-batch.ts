@@ -225,10 +225,14 @@ async function applyRecords(
       const decided = await decisions.decide(outcome, remaining.slice(0, take));
       actions = decided.actions;
       const history = consentHistoryWrites(tenantId, customerId, outcome.consent.history);
-      state = await saveCustomerOutcome(state?.version, outcome.state, actions, outcome.timers, [
-        ...history,
-        ...decided.extraWrites,
-      ]);
+      state = await saveCustomerOutcome(
+        state?.version,
+        outcome.state,
+        actions,
+        outcome.timers,
+        [...history, ...decided.extraWrites],
+        decided.retentionDays,
+      );
     }
     // After the write: the withdrawal is committed, so nothing fired later can slip past it.
     if (outcome.consent.withdrawn && state !== undefined)
