@@ -156,7 +156,8 @@ const fitsInOneWrite = (outcome: CustomerOutcome) =>
  * each slice its own write. An `erase` record splits the group: what comes before it is applied
  * (and then erased with the rest), what comes after it is dropped if it was received at or
  * before the erasure, and applied to a fresh customer otherwise. A customer without state may
- * have been erased: records received at or before the tombstone's erasure time are dropped.
+ * have been erased: records received at or before the tombstone's erasure time are dropped, and
+ * timer records whenever they were received (see `receivedAfter`).
  */
 async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
   const totals = {
