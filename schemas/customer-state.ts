@@ -124,5 +124,6 @@ export const MergedHistory = CustomerState.pick({
   profile: true,
   channels: true,
   lastStoreVisit: true,
+  consent: true,
 });
 export type MergedHistory = z.infer<typeof MergedHistory>;

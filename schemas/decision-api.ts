@@ -29,8 +29,15 @@ export const DecideQuery = z.object({
 });
 export type DecideQuery = z.infer<typeof DecideQuery>;
 
-/** Why nothing is shown: a suppression reason, or no catalog action for that placement and channel. */
-export const NoDecisionReason = z.enum([...SuppressionReason.options, 'none_for_placement']);
+/**
+ * Why nothing is shown: a suppression reason, no catalog action for that placement and channel,
+ * or a customer erased lately (nothing is written under an erased customer).
+ */
+export const NoDecisionReason = z.enum([
+  ...SuppressionReason.options,
+  'none_for_placement',
+  'customer_erased',
+]);
 export type NoDecisionReason = z.infer<typeof NoDecisionReason>;
 
 export const PulledDecision = z.object({

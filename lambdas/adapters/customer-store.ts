@@ -63,6 +63,7 @@ export function itemsInWrite(
  * failed for good), the sweeper delivers it: the outbox never loses an action.
  */
 const OUTBOX_SAFETY_NET_SECONDS = 60;
+/** How long an action and its delivery log are kept when the caller names no tenant retention. */
 const ACTION_RETENTION_DAYS = 90;
 
 /** Which of the index's retry partitions an action waits in: stable per action. */
@@ -109,8 +110,11 @@ export async function loadCustomerState(
   }
 }
 
-/** An action as the outbox stores it (the bench weighs the same item). */
-export function newActionItem(intent: ActionIntent) {
+/**
+ * An action as the outbox stores it (the bench weighs the same item), with its delivery log kept
+ * for `retentionDays` (the tenant's retention) after it fired.
+ */
+export function newActionItem(intent: ActionIntent, retentionDays = ACTION_RETENTION_DAYS) {
   const firedAt = Date.parse(intent.firedAt);
   const action: Action = { ...intent, delivery: { status: 'pending', attempts: 0 } };
   return {
@@ -119,7 +123,7 @@ export function newActionItem(intent: ActionIntent) {
     action,
     queue: retryQueue(retryBucketOf(intent.actionId)),
     queuedAt: new Date(firedAt + OUTBOX_SAFETY_NET_SECONDS * 1_000).toISOString(),
-    expiresAt: Math.floor(firedAt / 1_000) + ACTION_RETENTION_DAYS * 86_400,
+    expiresAt: Math.floor(firedAt / 1_000) + retentionDays * 86_400,
   };
 }
 
@@ -147,7 +151,8 @@ export function newTimerItem(timer: Timer) {
  * cause: it is left as it is and the rest is written. Timers are armed (put, replacing one of
  * the same id) and cancelled (deleted; deleting a timer that is gone changes nothing) without
  * condition. `extraWrites` go in the same transaction, after the timers; one whose condition
- * fails makes the whole write a VersionConflictError (read again, retry).
+ * fails makes the whole write a VersionConflictError (read again, retry). `retentionDays` (the
+ * tenant's retention; 90 days when absent) sets how long the actions are kept.
  *
  * @throws RangeError when the write would touch more than MAX_ITEMS_PER_WRITE items (see
  * `itemsInWrite`), or a timer of another customer
@@ -158,6 +163,7 @@ export async function saveCustomerOutcome(
   actions: readonly ActionIntent[],
   timers: TimerChanges = NO_TIMER_CHANGES,
   extraWrites: readonly ExtraWrite[] = [],
+  retentionDays?: number,
 ): Promise<CustomerState> {
   const items = itemsInWrite(actions, timers, extraWrites);
   if (items > MAX_ITEMS_PER_WRITE) {
@@ -224,7 +230,7 @@ export async function saveCustomerOutcome(
               ...pending.map((intent) => ({
                 Put: {
                   TableName: table,
-                  Item: newActionItem(intent),
+                  Item: newActionItem(intent, retentionDays),
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               })),
@@ -263,7 +269,7 @@ export async function saveCustomerOutcome(
 
 /**
  * A customer's actions, newest first (pull channels and the business's own views). Action keys
- * carry no time, so the customer's actions (bounded by their 90-day time to live) are sorted here.
+ * carry no time, so the customer's actions (bounded by their time to live) are sorted here.
  */
 export async function listActions(tenantId: string, customerId: string, limit = 100): Promise<Action[]> {
   const items = await queryByPrefix(

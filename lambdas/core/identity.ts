@@ -1,5 +1,6 @@
 import { type CustomerState, MERGED_FROM_KEPT, type MergedHistory } from '../../schemas/customer-state.js';
 import type { LinkRecord, MergeRecord } from '../../schemas/stream-record.js';
+import { mergeLedgers } from './consent/apply-consent-change.js';
 import { mergeProfiles } from './profile.js';
 
 /**
@@ -8,7 +9,8 @@ import { mergeProfiles } from './profile.js';
  * customer through the stream, so each customer keeps a single writer:
  *
  *   link record → old id: marks itself `mergedInto`, emits a merge record for the known customer
- *   merge record → known customer: adds the history (profile, counters, journey progress)
+ *   merge record → known customer: adds the history (profile, counters, journey progress,
+ *                  consents: newer-wins per purpose and channel)
  *   any later record for the old id → forwarded to the known customer, same message id
  */
 
@@ -21,6 +23,7 @@ export function historyOf(state: CustomerState): MergedHistory {
     ...(state.profile === undefined ? {} : { profile: state.profile }),
     ...(state.channels === undefined ? {} : { channels: state.channels }),
     ...(state.lastStoreVisit === undefined ? {} : { lastStoreVisit: state.lastStoreVisit }),
+    ...(state.consent === undefined ? {} : { consent: state.consent }),
   };
 }
 
@@ -79,6 +82,8 @@ export function mergeHistory(state: CustomerState, history: MergedHistory, from:
   const profile = mergeProfiles(state.profile, history.profile);
   const visits = [state.lastStoreVisit, history.lastStoreVisit].filter((visit) => visit !== undefined);
   const lastStoreVisit = visits.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+  // What the visitor agreed to or refused before logging in still holds (GDPR art. 7, 21).
+  const consent = mergeLedgers(state.consent, history.consent);
   return {
     ...state,
     eventCount: state.eventCount + history.eventCount,
@@ -91,5 +96,6 @@ export function mergeHistory(state: CustomerState, history: MergedHistory, from:
     ...(profile === undefined ? {} : { profile }),
     ...(Object.keys(channels).length === 0 ? {} : { channels }),
     ...(lastStoreVisit === undefined ? {} : { lastStoreVisit }),
+    ...(consent === undefined ? {} : { consent }),
   };
 }

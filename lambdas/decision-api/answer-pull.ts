@@ -3,6 +3,7 @@ import type { DecideResponse } from '../../schemas/decision-api.js';
 import { loadCustomerState } from '../adapters/customer-store.js';
 import { loadCapsHistory } from '../adapters/decision-items.js';
 import { loadDecisionPolicy } from '../adapters/decision-policy-store.js';
+import { loadTombstone } from '../adapters/erasure-store.js';
 import { saveImpression } from '../adapters/impression-store.js';
 import { logger } from '../adapters/logger.js';
 import { decideForPlacement, type PullOutcome, type PullRequest } from '../core/decisioning/pull.js';
@@ -69,10 +70,19 @@ function responseOf(outcome: PullOutcome, channel: PullRequest['channel']): Deci
   };
 }
 
+/** What a customer erased lately is answered: nothing to show, nothing written. */
+const ERASED: DecideResponse = {
+  decision: null,
+  reason: 'customer_erased',
+  explanation: 'Nothing is shown: this customer’s data was erased at their request.',
+};
+
 /**
  * Answers one pull request: reads the policy (cached), the customer's state and caps, decides,
  * and counts the impression with one conditional write (the caps item and the decision). A
- * version conflict reads the caps again and decides again; nothing shown writes nothing.
+ * version conflict reads the caps again and decides again; nothing shown writes nothing. A
+ * customer without state whose erasure tombstone is there gets no offer and no item: an
+ * impression would recreate their partition after the erasure.
  */
 export async function answerPull(
   request: PullRequest,
@@ -83,6 +93,10 @@ export async function answerPull(
   let customer = await readCustomer(tenantId, request.customerId);
   const asked: PullRequest = { ...request, customerId: customer.customerId };
   const ref = customerRef(tenantId, customer.customerId);
+  if (customer.state === undefined && (await loadTombstone(tenantId, customer.customerId)) !== undefined) {
+    logger.debug('pull for an erased customer', { tenantId, customerRef: ref });
+    return ERASED;
+  }
   for (let attempt = 1; ; attempt += 1) {
     const outcome = decideForPlacement(asked, customer.state, policy, customer.history, dependencies.now());
     const { shown } = outcome;

@@ -12,7 +12,8 @@ import type { ActionIntent, CustomerOutcome, SequencedRecord } from '../core/eng
 /**
  * The processor's decisioning post-pass: the engine's action intents are candidates; those of
  * one cause (the triggering message) compete at that cause's moment (`decide`), and feedback
- * events update the customer's caps history. What it returns goes into the customer's write.
+ * events update the customer's caps history. What it returns goes into the customer's write, with
+ * the tenant's retention for the actions written.
  */
 
 /** Items a slice's decisioning may add to the write: a decision per intent, and the caps item. */
@@ -67,10 +68,12 @@ export function customerDecisions(tenantId: string, customerId: string) {
     async decide(
       outcome: CustomerOutcome,
       records: readonly SequencedRecord[],
-    ): Promise<{ actions: ActionIntent[]; extraWrites: ExtraWrite[] }> {
+    ): Promise<{ actions: ActionIntent[]; extraWrites: ExtraWrite[]; retentionDays: number }> {
       const policy = await loadDecisionPolicy(tenantId);
+      const { retentionDays } = policy;
       const feedback = feedbackOf(records, policy);
-      if (outcome.actions.length === 0 && feedback.length === 0) return { actions: [], extraWrites: [] };
+      if (outcome.actions.length === 0 && feedback.length === 0)
+        return { actions: [], extraWrites: [], retentionDays };
       history ??= await loadCapsHistory(tenantId, customerId);
       const read = history;
       let current = withEntries(
@@ -101,8 +104,7 @@ export function customerDecisions(tenantId: string, customerId: string) {
           now,
         );
         current = result.history;
-        for (const decision of result.decisions)
-          extraWrites.push(decisionWrite(decision, policy.retentionDays));
+        for (const decision of result.decisions) extraWrites.push(decisionWrite(decision, retentionDays));
         for (const taken of result.taken) {
           const intent = byId.get(taken.candidate.decisionId);
           if (intent === undefined) continue;
@@ -117,7 +119,7 @@ export function customerDecisions(tenantId: string, customerId: string) {
       }
       extraWrites.push(capsHistoryWrite(tenantId, customerId, current));
       history = { ...current, version: read.version + 1 };
-      return { actions, extraWrites };
+      return { actions, extraWrites, retentionDays };
     },
   };
 }

@@ -41,8 +41,14 @@ export async function isEraseRedelivery(
   return tombstone?.erasureIds.includes(erase.erasureId) ?? false;
 }
 
-/** The records received after an erasure: those at or before it were in flight and are dropped. */
+/**
+ * The records that outlive an erasure: those received after it, for a customer who comes back.
+ * Those received at or before it were in flight and are dropped; so is every `timer` record,
+ * whatever its `receivedAt`: the sweeper may put one just after the erasure (it read the timer
+ * before the partition went), but a timer only belongs to a customer who had state, and applying
+ * it would recreate a stub of the erased customer.
+ */
 export function receivedAfter(records: readonly SequencedRecord[], erasedAt: string): SequencedRecord[] {
   const cutoff = Date.parse(erasedAt);
-  return records.filter(({ record }) => Date.parse(record.receivedAt) > cutoff);
+  return records.filter(({ record }) => record.kind !== 'timer' && Date.parse(record.receivedAt) > cutoff);
 }

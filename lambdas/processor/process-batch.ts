@@ -156,7 +156,8 @@ const fitsInOneWrite = (outcome: CustomerOutcome) =>
  * each slice its own write. An `erase` record splits the group: what comes before it is applied
  * (and then erased with the rest), what comes after it is dropped if it was received at or
  * before the erasure, and applied to a fresh customer otherwise. A customer without state may
- * have been erased: records received at or before the tombstone's erasure time are dropped.
+ * have been erased: records received at or before the tombstone's erasure time are dropped, and
+ * timer records whenever they were received (see `receivedAfter`).
  */
 async function applyToCustomer(group: SequencedRecord[], dedupe: DedupeMode) {
   const totals = {
@@ -225,10 +226,14 @@ async function applyRecords(
       const decided = await decisions.decide(outcome, remaining.slice(0, take));
       actions = decided.actions;
       const history = consentHistoryWrites(tenantId, customerId, outcome.consent.history);
-      state = await saveCustomerOutcome(state?.version, outcome.state, actions, outcome.timers, [
-        ...history,
-        ...decided.extraWrites,
-      ]);
+      state = await saveCustomerOutcome(
+        state?.version,
+        outcome.state,
+        actions,
+        outcome.timers,
+        [...history, ...decided.extraWrites],
+        decided.retentionDays,
+      );
     }
     // After the write: the withdrawal is committed, so nothing fired later can slip past it.
     if (outcome.consent.withdrawn && state !== undefined)

@@ -1,11 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../lambdas/core/webhook-signature.js';
 import { ActionsResponse } from '../../schemas/action.js';
+import { CustomerProfileResponse } from '../../schemas/customer-api.js';
 import { DecideResponse } from '../../schemas/decision-api.js';
+import { MyConsentResponse, MyDecisionsResponse, PrivacyKeyResource } from '../../schemas/privacy.js';
 import { type LocalStack, startLocalStack } from '../../scripts/local/local-stack.js';
 import { deleteResources, type FreshResources, freshResources } from '../integration/support/resources.js';
 import { eventually, startWebhookReceiver } from '../integration/support/webhook-receiver.js';
@@ -159,13 +161,14 @@ describe('the local stack, end to end: HTTP event in, signed webhook out', () =>
 
   it('answers the decision API through the local gateway: an offer configured over HTTP, rendered for a known customer', async () => {
     const admin = { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' };
-    // The demo tenant has settings already (config/demo.json): change them at their ETag.
+    // The demo tenant has settings: change them as read (If-Match), adding the `service` default.
     const current = await fetch(`${stack.url}/v1/settings`, { headers: admin });
-    const { consentDefaults } = (await current.json()) as { consentDefaults: Record<string, boolean> };
+    expect(current.status).toBe(200);
+    const read = (await current.json()) as { consentDefaults?: Record<string, boolean> };
     const settings = await fetch(`${stack.url}/v1/settings`, {
       method: 'PUT',
       headers: { ...admin, 'if-match': current.headers.get('etag') ?? '' },
-      body: JSON.stringify({ consentDefaults: { ...consentDefaults, service: true } }),
+      body: JSON.stringify({ ...read, consentDefaults: { ...read.consentDefaults, service: true } }),
     });
     expect(settings.status, await settings.text()).toBeLessThan(300);
     const offer = await fetch(`${stack.url}/v1/actions/welcome-back`, {
@@ -203,5 +206,73 @@ describe('the local stack, end to end: HTTP event in, signed webhook out', () =>
     });
     expect(badChannel.status).toBe(400);
     expect(await badChannel.json()).toMatchObject({ code: 'invalid_request', path: 'query.channel' });
+  });
+
+  it('lets a customer read their profile, withdraw marketing and read their decisions with a token their business signed', async () => {
+    const admin = { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' };
+    const created = await fetch(`${stack.url}/v1/privacy-keys`, { method: 'POST', headers: admin });
+    expect(created.status).toBe(201);
+    const { kid, secret: keySecret } = PrivacyKeyResource.parse(await created.json());
+    // The tenant's backend signs the token as any JWT library would: HS256, its kid in the header.
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const iat = Math.floor(Date.now() / 1_000);
+    const unsigned = `${part({ alg: 'HS256', typ: 'JWT', kid })}.${part({
+      iss: 'ecoute-tenant',
+      aud: 'ecoute-privacy',
+      tid: stack.tenantId,
+      sub: 'lea',
+      iat,
+      exp: iat + 600,
+    })}`;
+    const token = `${unsigned}.${createHmac('sha256', keySecret ?? '')
+      .update(unsigned)
+      .digest('base64url')}`;
+    const me = (route: string, init: RequestInit = {}) =>
+      fetch(`${stack.url}${route}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+    const changeConsent = async (purposes: Record<string, 'granted' | 'denied'>) => {
+      const response = await me('/v1/me/consent', { method: 'PUT', body: JSON.stringify({ purposes }) });
+      expect(response.status, await response.clone().text()).toBe(202);
+    };
+
+    // Whatever the tenant's defaults are by now, Léa says yes, then browses shoes.
+    await changeConsent({ analytics: 'granted', personalization: 'granted', marketing: 'granted' });
+    const viewed = await track({
+      userId: 'lea',
+      event: 'Product Viewed',
+      messageId: 'msg-e2e-lea',
+      properties: { category: 'shoes' },
+    });
+    expect(viewed.status).toBe(200);
+
+    const profile = await eventually(async () => {
+      const response = await me('/v1/me');
+      if (response.status !== 200) return undefined;
+      const body = CustomerProfileResponse.parse(await response.json());
+      return body.eventCount > 0 ? body : undefined;
+    });
+    expect(profile).toMatchObject({ customerId: 'lea', journeys: { 'shoes-try-in-store': { entries: 1 } } });
+
+    const decisions = await eventually(async () => {
+      const response = await me('/v1/me/decisions');
+      expect(response.status).toBe(200);
+      const listed = MyDecisionsResponse.parse(await response.json()).decisions;
+      return listed.length > 0 ? listed : undefined;
+    });
+    expect(decisions[0]).toMatchObject({ action: 'reserve-in-store' });
+    expect(decisions[0]?.explanation.length).toBeGreaterThan(10);
+    // Plain words only: no scores, factors or propensities.
+    expect(JSON.stringify(decisions)).not.toMatch(/score|propensity|factors/);
+
+    await changeConsent({ marketing: 'denied' });
+    const withdrawn = await eventually(async () => {
+      const response = await me('/v1/me/consent');
+      expect(response.status).toBe(200);
+      const { consent } = MyConsentResponse.parse(await response.json());
+      return consent?.purposes.marketing?.status === 'denied' ? consent : undefined;
+    });
+    expect(withdrawn.purposes.analytics?.status).toBe('granted');
   });
 });

@@ -8,6 +8,7 @@ import { putConfigDocument } from '../../lambdas/adapters/config-document-store.
 import { listActions, saveCustomerOutcome } from '../../lambdas/adapters/customer-store.js';
 import { listDecisions, loadCapsHistory } from '../../lambdas/adapters/decision-items.js';
 import { clearDecisionPolicyCache } from '../../lambdas/adapters/decision-policy-store.js';
+import { customerItems, loadTombstone } from '../../lambdas/adapters/erasure-store.js';
 import { handler as decisionApi } from '../../lambdas/decision-api/handler.js';
 import { processKinesisBatch } from '../../lambdas/processor/process-batch.js';
 import { ApiError } from '../../schemas/api-error.js';
@@ -53,6 +54,7 @@ beforeAll(async () => {
   resources = await freshResources('decision-api');
   pointAdaptersAt(resources);
   clearDecisionPolicyCache();
+  // Each tenant's settings are written below, at revision 0.
   shop = await seedTenant({ tenantId: 'shop', settings: null });
   other = await seedTenant({ tenantId: 'other', settings: null });
   capped = await seedTenant({
@@ -107,8 +109,8 @@ beforeAll(async () => {
   await putConfigDocument(
     'capped',
     'settings',
-    // The journey's trigger event is kept (analytics); its push is a service message.
-    settings({ consentDefaults: { analytics: true, service: true }, channelConsentDefaults: { push: true } }),
+    // Events are kept (analytics) so that the journey runs.
+    settings({ consentDefaults: { service: true, analytics: true }, channelConsentDefaults: { push: true } }),
     0,
     audit(),
   );
@@ -316,6 +318,34 @@ describe('GET /v1/decide', () => {
     },
   );
 
+  it('shows nothing to an erased customer and writes nothing under their partition', async () => {
+    const id = `erased-${randomUUID()}`;
+    await customer('shop', id, goldTraits('Ines'));
+    const shown = await decided(shop, { customerId: id, channel: 'web', placement: 'home-hero' });
+    expect(shown.decision?.action).toBe('gold-upsell');
+    const erase: StreamRecord = {
+      kind: 'erase',
+      tenantId: 'shop',
+      customerId: id,
+      receivedAt: new Date().toISOString(),
+      erasureId: randomUUID(),
+      requestedBy: 'customer',
+    };
+    const result = await processKinesisBatch([
+      kinesisRecordOf(erase, '49590338271490256608559692538361571095921575989136589999'),
+    ]);
+    expect(result.summary).toMatchObject({ erased: 1, failed: 0 });
+    expect(await loadTombstone('shop', id)).toBeDefined();
+    expect(await customerItems('shop', id)).toEqual([]);
+
+    const answer = await decided(shop, { customerId: id, channel: 'web', placement: 'home-hero' });
+    expect(answer).toMatchObject({ decision: null, reason: 'customer_erased' });
+    expect(answer.explanation).not.toContain('Ines');
+    const banner = await decided(shop, { customerId: id, channel: 'web', placement: 'banner' });
+    expect(banner).toMatchObject({ decision: null, reason: 'customer_erased' });
+    expect(await customerItems('shop', id)).toEqual([]);
+  });
+
   it('takes an API key with the decide scope, refuses one without it (403) and no key at all (401)', async () => {
     const query = { customerId: `keyed-${randomUUID()}`, channel: 'web', placement: 'home-hero' };
     const decide = await createApiKey('shop', { name: 'server', scopes: ['decide'] }, 'test', new Date());
@@ -353,11 +383,15 @@ function cartAbandoned(tenantId: string, customerId: string, at: string): Kinesi
       context: {},
     },
   };
+  return kinesisRecordOf(record, '49590338271490256608559692538361571095921575989136588898');
+}
+
+function kinesisRecordOf(record: StreamRecord, sequenceNumber: string): KinesisStreamRecord {
   return {
     kinesis: {
-      sequenceNumber: '49590338271490256608559692538361571095921575989136588898',
+      sequenceNumber,
       data: Buffer.from(JSON.stringify(record)).toString('base64'),
-      partitionKey: customerId,
+      partitionKey: record.customerId,
       kinesisSchemaVersion: '1.0',
       approximateArrivalTimestamp: 0,
     },

@@ -6,6 +6,7 @@ import { resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
 import { listActions, loadCustomerState } from '../../lambdas/adapters/customer-store.js';
 import { listDecisions, loadCapsHistory } from '../../lambdas/adapters/decision-items.js';
 import { clearDecisionPolicyCache } from '../../lambdas/adapters/decision-policy-store.js';
+import { customerItems } from '../../lambdas/adapters/erasure-store.js';
 import { processKinesisBatch } from '../../lambdas/processor/process-batch.js';
 import { ActionDefinition, TenantSettings } from '../../schemas/config-api.js';
 import type { StreamRecord } from '../../schemas/stream-record.js';
@@ -77,10 +78,15 @@ afterAll(async () => {
   await deleteResources(resources);
 });
 
-function cartAbandoned(customerId: string, at: string, total: number): KinesisStreamRecord {
+function cartAbandoned(
+  customerId: string,
+  at: string,
+  total: number,
+  tenantId = TENANT,
+): KinesisStreamRecord {
   const record: StreamRecord = {
     kind: 'call',
-    tenantId: TENANT,
+    tenantId,
     customerId,
     receivedAt: at,
     call: {
@@ -203,5 +209,35 @@ describe('next best action in the processor', () => {
     expect(dismissed).toEqual([
       expect.objectContaining({ action: 'cart-email', at: '2026-03-10T12:10:00.000Z' }),
     ]);
+  });
+
+  it('keeps actions and decisions for the tenant’s retention: firedAt + retentionDays', async () => {
+    const tenantId = `keep30-${randomUUID().slice(0, 8)}`;
+    await seedTenant({
+      tenantId,
+      settings: TenantSettings.parse({
+        consentDefaults: { analytics: true, marketing: true },
+        retentionDays: 30,
+      }),
+      journeys: [
+        {
+          id: 'cart-nudge',
+          name: 'Cart nudge',
+          status: 'published',
+          trigger: { event: 'cart_abandoned', conditions: [] },
+          action: { id: 'cart-nudge', payload: {} },
+        },
+      ],
+    });
+    const customer = `c-${randomUUID()}`;
+    const firedAt = '2026-03-10T12:00:00.000Z';
+    const result = await processKinesisBatch([cartAbandoned(customer, firedAt, 80, tenantId)]);
+    expect(result.batchItemFailures).toEqual([]);
+    const items = await customerItems(tenantId, customer);
+    const expiresAtOf = (prefix: string) =>
+      items.filter((item) => String(item.sk).startsWith(prefix)).map((item) => item.expiresAt);
+    const expected = Date.parse(firedAt) / 1_000 + 30 * 86_400;
+    expect(expiresAtOf('ACTION#')).toEqual([expected]);
+    expect(expiresAtOf('DECISION#')).toEqual([expected]);
   });
 });

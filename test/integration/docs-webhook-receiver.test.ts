@@ -9,11 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
 import { handler as dispatcher } from '../../lambdas/dispatcher/handler.js';
 import { sweepDueDeliveries } from '../../lambdas/sweeper/sweep-deliveries.js';
+import { TenantSettings } from '../../schemas/config-api.js';
 import type { ActionChannel } from '../../schemas/journey.js';
 import { actionsSeenBy, fireCartReminder } from './support/actions.js';
 import { pointAdaptersAt } from './support/adapters.js';
 import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
-import { cartReminder, type SeededTenant, seedTenant } from './support/seed.js';
+import { CONSENTING_SETTINGS, cartReminder, type SeededTenant, seedTenant } from './support/seed.js';
 import { insertRecordOf } from './support/table-stream.js';
 
 /**
@@ -144,6 +145,11 @@ describe('a receiver written from docs/webhooks.md', () => {
         sms: { url: sms.url, secret: sms.secret },
       },
       journeys: [journeyOn('sms')],
+      // Texts need an opt-in (docs/consent.md): this tenant's customers have it by default.
+      settings: TenantSettings.parse({
+        ...CONSENTING_SETTINGS,
+        channelConsentDefaults: { sms: true, email: true },
+      }),
     });
     await deliverFirstAttempt(tenant);
     expect(sms.effects).toEqual([expect.objectContaining({ channel: 'sms' })]);
@@ -154,6 +160,7 @@ describe('a receiver written from docs/webhooks.md', () => {
       // Written as before webhooks per channel: read as the webhook channel's, the fallback.
       webhook: { url: general.url, secret: general.secret },
       journeys: [journeyOn('email')],
+      settings: TenantSettings.parse({ ...CONSENTING_SETTINGS, channelConsentDefaults: { email: true } }),
     });
     await deliverFirstAttempt(fallback);
     expect(general.effects).toEqual([expect.objectContaining({ channel: 'email' })]);

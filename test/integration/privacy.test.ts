@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/adapters/api-key-store.js';
 import { dynamo } from '../../lambdas/adapters/aws-clients.js';
 import { customerPartition, loadCustomerState } from '../../lambdas/adapters/customer-store.js';
+import { customerItems, loadTombstone } from '../../lambdas/adapters/erasure-store.js';
 import { putRecordsDurably } from '../../lambdas/adapters/event-stream.js';
 import {
   createPrivacyKey,
@@ -534,6 +535,33 @@ describe('erasure', () => {
     const replay = await readAllRecords(resources.eventsStream);
     expect(await processor({ Records: replay }, {} as Context)).toEqual({ batchItemFailures: [] });
     expect((await loadCustomerState('acme', story.userId))?.eventCount).toBe(1);
+  });
+
+  it('drops a timer the sweeper put just after the erasure: no stub of the customer comes back', async () => {
+    const story = customerStory('acme');
+    await deliver(story.records);
+    expect(await loadCustomerState('acme', story.userId)).toBeDefined();
+    const erasure = await me('POST /v1/me/erasure', tokenFor(acme, story.userId));
+    expect(erasure.statusCode).toBe(202);
+    await deliver();
+    const tombstone = await loadTombstone('acme', story.userId);
+    expect(tombstone).toBeDefined();
+    expect(await customerItems('acme', story.userId)).toEqual([]);
+
+    // The sweeper read the timer before the partition went, and puts its record afterwards.
+    const afterErasure = new Date(Date.parse(tombstone?.erasedAt ?? '') + 1_000).toISOString();
+    const timer: StreamRecord = {
+      kind: 'timer',
+      tenantId: 'acme',
+      customerId: story.userId,
+      receivedAt: afterErasure,
+      timerId: `t:${randomUUID()}`,
+      instanceId: 'cart-reminder:late',
+      dueAt: afterErasure,
+    };
+    await deliver([timer]);
+    expect(await loadCustomerState('acme', story.userId)).toBeUndefined();
+    expect(await customerItems('acme', story.userId)).toEqual([]);
   });
 
   it('of an unknown customer succeeds, twice, and changes nothing else', async () => {

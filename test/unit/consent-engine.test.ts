@@ -138,4 +138,98 @@ describe('the arrival gate in the engine', () => {
     expect(Object.keys(smsDenied.state.instances ?? {})).toHaveLength(1);
     expect(smsDenied.timers.cancel).toEqual([]);
   });
+
+  describe('asks the processor to look for actions to cancel only when something allowed is refused', () => {
+    const granting = consentPolicyOf(
+      { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
+      [],
+    );
+    const journeys = compileJourneys([welcome], [], granting);
+    const wrapped = (messageId: string, at: string, context: Record<string, unknown>) => {
+      const record = trackRecord('claire', 'Page Viewed', at, messageId);
+      record.call.context = context;
+      return record;
+    };
+
+    it('once for Segment’s consent wrapper repeating Advertising: false on every call', () => {
+      const context = { consent: { categoryPreferences: { Analytics: true, Advertising: false } } };
+      const first = applyRecordsToCustomer(
+        undefined,
+        [{ sequenceNumber: seq(1), record: wrapped('m1', T0, context) }],
+        journeys,
+      );
+      expect(first.state.consent?.purposes.marketing?.status).toBe('denied');
+      expect(first.consent.withdrawn).toBe(true);
+      const repeated = applyRecordsToCustomer(
+        first.state,
+        [
+          { sequenceNumber: seq(2), record: wrapped('m2', T1, context) },
+          { sequenceNumber: seq(3), record: wrapped('m3', '2026-03-01T12:00:00.000Z', context) },
+        ],
+        journeys,
+      );
+      expect(repeated.applied).toBe(2);
+      expect(repeated.consent.history).toHaveLength(2);
+      expect(repeated.consent.withdrawn).toBe(false);
+    });
+
+    it('once for a GPC signal sent again and again', () => {
+      const first = applyRecordsToCustomer(
+        undefined,
+        [{ sequenceNumber: seq(1), record: wrapped('m1', T0, { gpc: true }) }],
+        journeys,
+      );
+      expect(first.state.consent?.gpc).toBeDefined();
+      expect(first.consent.withdrawn).toBe(true);
+      const again = applyRecordsToCustomer(
+        first.state,
+        [{ sequenceNumber: seq(2), record: wrapped('m2', T1, { gpc: true }) }],
+        journeys,
+      );
+      expect(again.consent.withdrawn).toBe(false);
+    });
+
+    it('for a channel granted before and refused now, not for one that needed an opt-in it never had', () => {
+      const granted = applyRecordsToCustomer(
+        undefined,
+        [{ sequenceNumber: seq(1), record: consentRecord('c-1', { channels: { email: 'granted' } }, T0) }],
+        journeys,
+      );
+      expect(granted.consent.withdrawn).toBe(false);
+      const refused = applyRecordsToCustomer(
+        granted.state,
+        [
+          {
+            sequenceNumber: seq(2),
+            record: consentRecord('c-2', { channels: { email: 'denied', sms: 'denied' } }),
+          },
+        ],
+        journeys,
+      );
+      expect(refused.consent.withdrawn).toBe(true);
+      const smsOnly = applyRecordsToCustomer(
+        undefined,
+        [{ sequenceNumber: seq(1), record: consentRecord('c-3', { channels: { sms: 'denied' } }) }],
+        journeys,
+      );
+      expect(smsOnly.consent.withdrawn).toBe(false);
+    });
+
+    it('not for a refusal older than the grant the ledger holds (newer wins)', () => {
+      const granted = applyRecordsToCustomer(
+        undefined,
+        [{ sequenceNumber: seq(1), record: consentRecord('c-1', { purposes: { marketing: 'granted' } }) }],
+        journeys,
+      );
+      const late = consentRecord('c-2', { purposes: { marketing: 'denied' } });
+      late.change.at = T0;
+      const outcome = applyRecordsToCustomer(
+        granted.state,
+        [{ sequenceNumber: seq(2), record: late }],
+        journeys,
+      );
+      expect(outcome.state.consent?.purposes.marketing?.status).toBe('granted');
+      expect(outcome.consent.withdrawn).toBe(false);
+    });
+  });
 });

@@ -53,4 +53,31 @@ describe('customerViewOf (decisions in plain words)', () => {
       explanation: 'We did not text you: you have not agreed to texts.',
     });
   });
+
+  it('tells what was sent or shown instead of the rank and score a taken decision is explained with', () => {
+    const taken: Decision = {
+      decisionId: 'd2',
+      tenantId: 'acme',
+      customerId: 'claire',
+      decidedAt: '2026-11-01T00:00:00.000Z',
+      outcome: 'taken',
+      action: 'reserve-in-store',
+      channel: 'webhook',
+      source: { kind: 'journey', journeyId: 'j', version: 1 },
+      factors: { priority: 1, propensity: 0.3, value: 10, contextWeight: 1, score: 3 },
+      explanation: '"reserve-in-store" ranked 1 of 2 (score 3) and was sent on webhook.',
+    };
+    expect(customerViewOf(taken).explanation).toBe(
+      'We sent you "reserve-in-store" on webhook: it was what suited you best at that moment.',
+    );
+    const shown = customerViewOf({
+      ...taken,
+      channel: 'web',
+      source: { kind: 'placement', placement: 'home' },
+    });
+    expect(shown.explanation).toBe(
+      'We showed you "reserve-in-store" on web: it was what suited you best at that moment.',
+    );
+    expect(JSON.stringify([customerViewOf(taken), shown])).not.toMatch(/score|rank/);
+  });
 });

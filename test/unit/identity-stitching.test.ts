@@ -313,6 +313,59 @@ describe('the known side of a link', () => {
       trackCall({ messageId: 'u-1', minute: 12, userId: USER, channel: 'mobile', event: 'Product Viewed' }),
     ]).state;
 
+  it('merges the joined id’s consents into the ledger, newer-wins per purpose and channel, GPC kept', () => {
+    const entry = (status: 'granted' | 'denied', minute: number, source = 'web') => ({
+      status,
+      at: at(minute),
+      source,
+    });
+    const before: CustomerState = {
+      ...known(),
+      consent: {
+        purposes: { marketing: entry('granted', 11, 'account'), analytics: entry('granted', 1, 'account') },
+        channels: { sms: entry('granted', 11, 'account') },
+      },
+    };
+    const joined = history({
+      consent: {
+        purposes: {
+          marketing: entry('denied', 5),
+          analytics: entry('denied', 6),
+          sharing: entry('denied', 3),
+        },
+        channels: { email: entry('denied', 8), sms: entry('denied', 2) },
+        gpc: { at: at(3), source: 'web' },
+      },
+    });
+
+    const { state } = applyInOrder(before, [mergeOf(joined)], 20);
+
+    expect(state.consent).toEqual({
+      purposes: {
+        marketing: entry('granted', 11, 'account'),
+        analytics: entry('denied', 6),
+        sharing: entry('denied', 3),
+      },
+      channels: { sms: entry('granted', 11, 'account'), email: entry('denied', 8) },
+      gpc: { at: at(3), source: 'web' },
+    });
+  });
+
+  it('takes the joined id’s ledger as it is when the customer had said nothing, and hands it over on link', () => {
+    const visitor = anonymousVisitor().state;
+    const ledger = {
+      purposes: { marketing: { status: 'denied' as const, at: at(5), source: 'web' } },
+      channels: {},
+      gpc: { at: at(5), source: 'web' },
+    };
+    const handed = applyInOrder({ ...visitor, consent: ledger }, [login], 10).forwards[0];
+    expect(handed).toMatchObject({ kind: 'merge', history: { consent: ledger } });
+
+    const { state } = applyInOrder(known(), [handed as MergeRecord], 20);
+
+    expect(state.consent).toEqual(ledger);
+  });
+
   it('adds the counters: event counts summed, earliest first seen, latest last seen, journey entries summed', () => {
     const before = known();
 

@@ -53,6 +53,40 @@ export function applyConsentChange(ledger: ConsentLedger | undefined, change: Co
   return next;
 }
 
+/** Does `joined` overrule `own`? The newer wins; at the same moment a refusal wins. */
+function joinedWins(own: ConsentEntry | undefined, joined: ConsentEntry): boolean {
+  if (own === undefined) return true;
+  const difference = Date.parse(joined.at) - Date.parse(own.at);
+  return difference > 0 || (difference === 0 && joined.status === 'denied' && own.status !== 'denied');
+}
+
+/**
+ * The ledger of a customer an id was joined to (identity stitching): the joined id's consents
+ * merge into the customer's own, newer-wins per purpose and per channel as `applyConsentChange`
+ * does (at the same moment, a refusal wins); a GPC signal is kept with its earliest time.
+ * Undefined when neither has said anything.
+ */
+export function mergeLedgers(
+  own: ConsentLedger | undefined,
+  joined: ConsentLedger | undefined,
+): ConsentLedger | undefined {
+  if (joined === undefined) return own;
+  if (own === undefined) return joined;
+  const next: ConsentLedger = { purposes: { ...own.purposes }, channels: { ...own.channels } };
+  for (const [purpose, entry] of Object.entries(joined.purposes)) {
+    if (joinedWins(next.purposes[purpose], entry)) next.purposes[purpose] = entry;
+  }
+  for (const [channel, entry] of Object.entries(joined.channels) as [
+    keyof ConsentLedger['channels'],
+    ConsentEntry,
+  ][]) {
+    if (joinedWins(next.channels[channel], entry)) next.channels[channel] = entry;
+  }
+  const gpcs = [own.gpc, joined.gpc].filter((gpc) => gpc !== undefined);
+  const gpc = gpcs.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))[0];
+  return gpc === undefined ? next : { ...next, gpc };
+}
+
 /** The history item of a change: the change as received, under its id, append-only. */
 export function historyEntryOf(
   change: ConsentChange,

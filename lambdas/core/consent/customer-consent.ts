@@ -5,7 +5,7 @@ import type { JourneyEffects, PublishedJourneys } from '../journey-runtime.js';
 import { applyConsentChange, historyEntryOf } from './apply-consent-change.js';
 import { mayKeepEvent } from './arrival-gate.js';
 import { consentChangeOfCall } from './segment-consent.js';
-import { exitInstancesOnWithdrawal } from './withdrawal.js';
+import { changeWithdraws, exitInstancesOnWithdrawal } from './withdrawal.js';
 
 /** What consent changes ask the adapters to do besides writing the state. */
 export interface ConsentEffects {
@@ -36,13 +36,11 @@ export function applyConsentToCustomer(
   const changed: CustomerState = { ...state, consent: applyConsentChange(before, change) };
   effects.consent.history.push(historyEntryOf(change, changeId, receivedAt));
   const after = exitInstancesOnWithdrawal(changed, before, journeys, journeys.consent, effects, receivedAt);
-  // Any change may withdraw a pending action's consent (a channel, a GPC signal): let the
-  // processor look, it only reads the customer's undelivered actions.
-  if (
-    Object.values(change.purposes).includes('denied') ||
-    Object.values(change.channels).includes('denied') ||
-    change.gpc === true
-  )
+  // A change that refuses what was allowed (a purpose, a channel, by GPC) may concern a pending
+  // action: let the processor look at the customer's undelivered actions. A refusal that was
+  // already in force changes nothing, so it costs no read.
+  const judgedAt = Math.max(Date.parse(change.at), Date.parse(receivedAt));
+  if (changeWithdraws(before, changed.consent, change, journeys.consent, judgedAt))
     effects.consent.withdrawn = true;
   return after;
 }

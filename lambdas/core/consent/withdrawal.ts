@@ -1,4 +1,4 @@
-import type { ConsentChannel, ConsentLedger } from '../../../schemas/consent.js';
+import type { ConsentChange, ConsentChannel, ConsentLedger } from '../../../schemas/consent.js';
 import { consentChannelOf } from '../../../schemas/consent.js';
 import type { CustomerState } from '../../../schemas/customer-state.js';
 import type { Journey } from '../../../schemas/journey.js';
@@ -49,6 +49,48 @@ export function withdraws(
       consentAllows(before, policy.defaults, use, at).allowed &&
       !consentAllows(after, policy.defaults, use, at).allowed,
   );
+}
+
+/** Purposes a Global Privacy Control signal objects to (as `consentAllows` judges them). */
+const OBJECTED_BY_GPC = ['marketing', 'sharing'];
+
+const channelAllowed = (basis: string) => basis === 'granted' || basis === 'default_granted';
+
+/**
+ * Did `change` withdraw anything: a purpose or channel it refuses (or a purpose its GPC signal
+ * objects to) that was allowed under `before` and is refused under `after`? A refusal repeated on
+ * every call (Segment's consent wrapper sends `Advertising: false` each time) withdraws nothing.
+ */
+export function changeWithdraws(
+  before: ConsentLedger | undefined,
+  after: ConsentLedger | undefined,
+  change: ConsentChange,
+  policy: ConsentPolicy,
+  at: number,
+): boolean {
+  const refused = Object.entries(change.purposes).flatMap(([purpose, status]) =>
+    status === 'denied' ? [purpose] : [],
+  );
+  const purposes = change.gpc === true ? [...refused, ...OBJECTED_BY_GPC] : refused;
+  if (
+    withdraws(
+      before,
+      after,
+      policy,
+      purposes.map((purpose) => ({ purpose })),
+      at,
+    )
+  )
+    return true;
+  return (Object.entries(change.channels) as [ConsentChannel, string][]).some(([channel, status]) => {
+    if (status !== 'denied') return false;
+    // A channel's basis does not depend on the purpose asked with it.
+    const use = { purpose: DEFAULT_ACTION_PURPOSE, channel };
+    return (
+      channelAllowed(consentAllows(before, policy.defaults, use, at).channelBasis) &&
+      !channelAllowed(consentAllows(after, policy.defaults, use, at).channelBasis)
+    );
+  });
 }
 
 /**
