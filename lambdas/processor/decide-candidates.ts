@@ -8,6 +8,7 @@ import { type Candidate, decide } from '../core/decisioning/decide.js';
 import { type FeedbackEvent, feedbackEntries, isFeedbackEvent } from '../core/decisioning/feedback.js';
 import type { DecisionPolicy } from '../core/decisioning/policy.js';
 import type { ActionIntent, CustomerOutcome, SequencedRecord } from '../core/engine.js';
+import type { JourneyMetric } from '../core/journey-runtime.js';
 
 /**
  * The processor's decisioning post-pass: the engine's action intents are candidates; those of
@@ -67,10 +68,11 @@ export function customerDecisions(tenantId: string, customerId: string) {
     async decide(
       outcome: CustomerOutcome,
       records: readonly SequencedRecord[],
-    ): Promise<{ actions: ActionIntent[]; extraWrites: ExtraWrite[] }> {
+    ): Promise<{ actions: ActionIntent[]; suppressed: SuppressedIntent[]; extraWrites: ExtraWrite[] }> {
       const policy = await loadDecisionPolicy(tenantId);
       const feedback = feedbackOf(records, policy);
-      if (outcome.actions.length === 0 && feedback.length === 0) return { actions: [], extraWrites: [] };
+      if (outcome.actions.length === 0 && feedback.length === 0)
+        return { actions: [], suppressed: [], extraWrites: [] };
       history ??= await loadCapsHistory(tenantId, customerId);
       const read = history;
       let current = withEntries(
@@ -86,6 +88,7 @@ export function customerDecisions(tenantId: string, customerId: string) {
       }
       const calls = eventsByMessageId(records);
       const actions: ActionIntent[] = [];
+      const suppressed: SuppressedIntent[] = [];
       const extraWrites: ExtraWrite[] = [];
       const context = { tenantId, customerId, state: outcome.state };
       for (const [causeId, intents] of byCause) {
@@ -101,8 +104,12 @@ export function customerDecisions(tenantId: string, customerId: string) {
           now,
         );
         current = result.history;
-        for (const decision of result.decisions)
+        for (const decision of result.decisions) {
           extraWrites.push(decisionWrite(decision, policy.retentionDays));
+          const intent = byId.get(decision.decisionId);
+          if (decision.outcome === 'suppressed' && intent !== undefined)
+            suppressed.push({ intent, reason: decision.reason ?? 'suppressed' });
+        }
         for (const taken of result.taken) {
           const intent = byId.get(taken.candidate.decisionId);
           if (intent === undefined) continue;
@@ -117,7 +124,37 @@ export function customerDecisions(tenantId: string, customerId: string) {
       }
       extraWrites.push(capsHistoryWrite(tenantId, customerId, current));
       history = { ...current, version: read.version + 1 };
-      return { actions, extraWrites };
+      return { actions, suppressed, extraWrites };
     },
   };
+}
+
+/** An action intent decisioning did not send, and why. */
+export interface SuppressedIntent {
+  intent: ActionIntent;
+  reason: string;
+}
+
+/**
+ * The engine counts an `action` metric for every action intent, before decisioning: each
+ * suppressed intent turns one `action` metric of its journey step into `suppressed` with the
+ * reason, so journey metrics count what was actually sent.
+ */
+export function withSuppressions(
+  metrics: readonly JourneyMetric[],
+  suppressed: readonly SuppressedIntent[],
+): JourneyMetric[] {
+  const corrected = [...metrics];
+  for (const { intent, reason } of suppressed) {
+    const at = corrected.findIndex(
+      (metric) =>
+        metric.name === 'action' &&
+        metric.journeyId === intent.journeyId &&
+        metric.version === intent.journeyVersion &&
+        metric.stepId === intent.stepId,
+    );
+    const metric = corrected[at];
+    if (metric !== undefined) corrected[at] = { ...metric, name: 'suppressed', reason };
+  }
+  return corrected;
 }

@@ -22,7 +22,7 @@ import {
 import { VersionConflictError } from '../core/errors.js';
 import { customerRef } from '../core/ids.js';
 import { cancelWithdrawnActions } from './cancel-withdrawn-actions.js';
-import { customerDecisions, decisionItemsBound } from './decide-candidates.js';
+import { customerDecisions, decisionItemsBound, withSuppressions } from './decide-candidates.js';
 import { eraseCustomer, isEraseRedelivery, receivedAfter } from './erase-customer.js';
 import { firstSliceThatFits } from './slice-to-fit.js';
 
@@ -42,7 +42,9 @@ export interface BatchSummary {
   droppedAfterErasure: number;
   /**
    * Journey metric increments committed by this batch, as `<journeyId>:<metric>` → count
-   * (entered, action, waiting, goal…): logged with the batch, ready for a metric filter.
+   * (entered, action, waiting, goal…): logged with the batch, ready for a metric filter. An
+   * action suppressed by decisioning counts as `<journeyId>:suppressed:<reason>`, not `action`
+   * (`<journeyId>:suppressed` alone is a holdout).
    */
   journeyMetrics: Record<string, number>;
 }
@@ -113,7 +115,7 @@ export async function processKinesisBatch(
         summary.erased += result.erased;
         summary.droppedAfterErasure += result.dropped;
         for (const metric of result.metrics) {
-          const key = `${metric.journeyId}:${metric.name}`;
+          const key = `${metric.journeyId}:${metric.name}${metric.reason === undefined ? '' : `:${metric.reason}`}`;
           summary.journeyMetrics[key] = (summary.journeyMetrics[key] ?? 0) + 1;
         }
       } catch (error) {
@@ -220,10 +222,12 @@ async function applyRecords(
     // customer drops the repeat by its message id; the other order could lose them.
     if (outcome.forwards.length > 0) await putRecordsDurably(outcome.forwards);
     let actions = outcome.actions;
+    let metrics = outcome.metrics;
     if (outcome.applied > 0) {
       // Next best action: the intents compete, caps and feedback are counted, decisions kept.
       const decided = await decisions.decide(outcome, remaining.slice(0, take));
       actions = decided.actions;
+      metrics = withSuppressions(outcome.metrics, decided.suppressed);
       const history = consentHistoryWrites(tenantId, customerId, outcome.consent.history);
       state = await saveCustomerOutcome(state?.version, outcome.state, actions, outcome.timers, [
         ...history,
@@ -236,7 +240,7 @@ async function applyRecords(
     totals.applied += outcome.applied;
     totals.duplicates += outcome.duplicates;
     totals.actions += actions.length;
-    totals.metrics.push(...outcome.metrics);
+    totals.metrics.push(...metrics);
     remaining = remaining.slice(take);
   }
   return state;
