@@ -3,7 +3,7 @@ import type { StreamRecord } from '../../schemas/stream-record.js';
 import type { ExtraWrite } from '../adapters/customer-store.js';
 import { capsHistoryWrite, decisionWrite, loadCapsHistory } from '../adapters/decision-items.js';
 import { loadDecisionPolicy } from '../adapters/decision-policy-store.js';
-import { withEntries } from '../core/decisioning/caps-history.js';
+import { pushMoment, withEntries } from '../core/decisioning/caps-history.js';
 import { type Candidate, decide } from '../core/decisioning/decide.js';
 import { type FeedbackEvent, feedbackEntries, isFeedbackEvent } from '../core/decisioning/feedback.js';
 import type { DecisionPolicy } from '../core/decisioning/policy.js';
@@ -95,7 +95,11 @@ export function customerDecisions(tenantId: string, customerId: string) {
         const call = calls.get(causeId)?.call;
         const event = call === undefined ? undefined : (call as unknown as Record<string, unknown>);
         const byId = new Map(intents.map((intent) => [intent.actionId, intent]));
-        const now = Date.parse(intents[0]?.firedAt ?? outcome.state.lastSeenAt);
+        const now = pushMoment(
+          current,
+          new Set(byId.keys()),
+          Date.parse(intents[0]?.firedAt ?? outcome.state.lastSeenAt),
+        );
         const result = decide(
           intents.map((intent) => candidateOf(intent, event)),
           context,
