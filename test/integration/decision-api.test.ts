@@ -53,10 +53,12 @@ beforeAll(async () => {
   resources = await freshResources('decision-api');
   pointAdaptersAt(resources);
   clearDecisionPolicyCache();
-  shop = await seedTenant({ tenantId: 'shop' });
-  other = await seedTenant({ tenantId: 'other' });
+  // Settings are written below, each tenant's own (none from the seed).
+  shop = await seedTenant({ tenantId: 'shop', settings: null });
+  other = await seedTenant({ tenantId: 'other', settings: null });
   capped = await seedTenant({
     tenantId: 'capped',
+    settings: null,
     journeys: [
       {
         id: 'cart-push-journey',
@@ -106,7 +108,8 @@ beforeAll(async () => {
   await putConfigDocument(
     'capped',
     'settings',
-    settings({ channelConsentDefaults: { push: true } }),
+    // Analytics too: the journey's event must be kept for the push to be decided at all.
+    settings({ consentDefaults: { service: true, analytics: true }, channelConsentDefaults: { push: true } }),
     0,
     audit(),
   );
