@@ -4,11 +4,11 @@ import type { ExtraWrite } from '../adapters/customer-store.js';
 import { capsHistoryWrite, decisionWrite, loadCapsHistory } from '../adapters/decision-items.js';
 import { loadDecisionPolicy } from '../adapters/decision-policy-store.js';
 import { pushMoment, withEntries } from '../core/decisioning/caps-history.js';
-import { type Candidate, decide } from '../core/decisioning/decide.js';
+import { decide } from '../core/decisioning/decide.js';
 import { type FeedbackEvent, feedbackEntries, isFeedbackEvent } from '../core/decisioning/feedback.js';
+import { candidateOf, type SuppressedIntent } from '../core/decisioning/journey-candidate.js';
 import type { DecisionPolicy } from '../core/decisioning/policy.js';
 import type { ActionIntent, CustomerOutcome, SequencedRecord } from '../core/engine.js';
-import type { JourneyMetric } from '../core/journey-runtime.js';
 
 /**
  * The processor's decisioning post-pass: the engine's action intents are candidates; those of
@@ -35,26 +35,6 @@ function eventsByMessageId(
   const byId = new Map<string, StreamRecord & { kind: 'call' }>();
   for (const { record } of records) if (record.kind === 'call') byId.set(record.call.messageId, record);
   return byId;
-}
-
-function candidateOf(intent: ActionIntent, event: Record<string, unknown> | undefined): Candidate {
-  return {
-    decisionId: intent.actionId,
-    action: intent.action,
-    source: {
-      kind: 'journey',
-      journeyId: intent.journeyId,
-      version: intent.journeyVersion,
-      ...(intent.stepId === undefined ? {} : { stepId: intent.stepId }),
-      ...(intent.instanceId === undefined ? {} : { instanceId: intent.instanceId }),
-    },
-    trigger: intent.triggeredBy,
-    channel: intent.channel,
-    payload: intent.payload,
-    ...(intent.priority === undefined ? {} : { priority: intent.priority }),
-    ...(intent.purpose === undefined ? {} : { purpose: intent.purpose }),
-    ...(event === undefined ? {} : { event }),
-  };
 }
 
 /**
@@ -131,34 +111,4 @@ export function customerDecisions(tenantId: string, customerId: string) {
       return { actions, suppressed, extraWrites };
     },
   };
-}
-
-/** An action intent decisioning did not send, and why. */
-export interface SuppressedIntent {
-  intent: ActionIntent;
-  reason: string;
-}
-
-/**
- * The engine counts an `action` metric for every action intent, before decisioning: each
- * suppressed intent turns one `action` metric of its journey step into `suppressed` with the
- * reason, so journey metrics count what was actually sent.
- */
-export function withSuppressions(
-  metrics: readonly JourneyMetric[],
-  suppressed: readonly SuppressedIntent[],
-): JourneyMetric[] {
-  const corrected = [...metrics];
-  for (const { intent, reason } of suppressed) {
-    const at = corrected.findIndex(
-      (metric) =>
-        metric.name === 'action' &&
-        metric.journeyId === intent.journeyId &&
-        metric.version === intent.journeyVersion &&
-        metric.stepId === intent.stepId,
-    );
-    const metric = corrected[at];
-    if (metric !== undefined) corrected[at] = { ...metric, name: 'suppressed', reason };
-  }
-  return corrected;
 }

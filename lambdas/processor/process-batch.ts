@@ -13,6 +13,7 @@ import {
 import { loadTombstone } from '../adapters/erasure-store.js';
 import { putRecordsDurably } from '../adapters/event-stream.js';
 import { logger } from '../adapters/logger.js';
+import { withSuppressions } from '../core/decisioning/journey-candidate.js';
 import {
   applyRecordsToCustomer,
   type CustomerOutcome,
@@ -22,7 +23,7 @@ import {
 import { VersionConflictError } from '../core/errors.js';
 import { customerRef } from '../core/ids.js';
 import { cancelWithdrawnActions } from './cancel-withdrawn-actions.js';
-import { customerDecisions, decisionItemsBound, withSuppressions } from './decide-candidates.js';
+import { customerDecisions, decisionItemsBound } from './decide-candidates.js';
 import { eraseCustomer, isEraseRedelivery, receivedAfter } from './erase-customer.js';
 import { firstSliceThatFits } from './slice-to-fit.js';
 
