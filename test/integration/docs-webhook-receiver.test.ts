@@ -9,11 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
 import { handler as dispatcher } from '../../lambdas/dispatcher/handler.js';
 import { sweepDueDeliveries } from '../../lambdas/sweeper/sweep-deliveries.js';
+import { TenantSettings } from '../../schemas/config-api.js';
 import type { ActionChannel } from '../../schemas/journey.js';
 import { actionsSeenBy, fireCartReminder } from './support/actions.js';
 import { pointAdaptersAt } from './support/adapters.js';
 import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
-import { cartReminder, type SeededTenant, seedTenant } from './support/seed.js';
+import { CONSENTING_SETTINGS, cartReminder, type SeededTenant, seedTenant } from './support/seed.js';
 import { insertRecordOf } from './support/table-stream.js';
 
 /**
@@ -91,8 +92,14 @@ const journeyOn = (channel: ActionChannel) => ({
   action: { id: 'send-reminder', channel, payload: { template: 'cart-reminder-1' } },
 });
 
+/** Customers consent to the channels these journeys send on (decisioning checks channel consent). */
+const SENDING_SETTINGS = TenantSettings.parse({
+  consentDefaults: CONSENTING_SETTINGS.consentDefaults,
+  channelConsentDefaults: { sms: true, email: true },
+});
+
 async function tenantWith(options: Parameters<typeof seedTenant>[0]) {
-  return seedTenant(options);
+  return seedTenant({ settings: SENDING_SETTINGS, ...options });
 }
 
 async function deliverFirstAttempt(tenant: SeededTenant) {
