@@ -91,7 +91,11 @@ export const SimulateRequest = z.strictObject({
   customerId: z.string().min(1).max(300).default('simulated-customer'),
   /** The customer's traits before the first event. */
   profile: JsonObject.default({}),
-  /** Accepted and echoed; consent is not enforced by journeys yet, so it suppresses nothing. */
+  /**
+   * The simulated customer's consents, granted (true) or denied (false), echoed back: by purpose
+   * (`marketing`…), or by channel for a consent channel's name (`email`, `sms`…). Unlisted ones
+   * follow the tenant's consent defaults, as in production.
+   */
   consents: z.record(z.string(), z.boolean()).default({}),
   events: z.array(SimulatedEvent).min(1).max(500),
   /** Timers due up to this time fire after the last event; default: 90 days after it. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { TenantSettings } from './config-api.js';
+import { Slug } from './common.js';
+import { ActionDefinitionInput, TenantSettings } from './config-api.js';
 import { Journey } from './journey.js';
 import { Tenant } from './tenant.js';
 
@@ -13,5 +14,13 @@ export const DemoSeed = z.object({
    * a demo choice; a real tenant decides its own defaults (opt-in without settings).
    */
   settings: TenantSettings.optional(),
+  /**
+   * Catalog actions (always-on offers among them), each written when the tenant has no action
+   * of that id yet: a marketer's later edits are kept across restarts, as for settings.
+   */
+  actions: z
+    .array(ActionDefinitionInput.safeExtend({ id: Slug }))
+    .max(50)
+    .optional(),
 });
 export type DemoSeed = z.infer<typeof DemoSeed>;

@@ -11,6 +11,8 @@ import {
 import { ActionChannel, type Journey } from '../../schemas/journey.js';
 import { listActionDefinitions } from '../adapters/action-catalog-store.js';
 import type { AuthenticatedKey } from '../adapters/api-key-store.js';
+import { loadConsentPolicy } from '../adapters/config-store.js';
+import { loadDecisionPolicy } from '../adapters/decision-policy-store.js';
 import { env } from '../adapters/env.js';
 import {
   getCurrentJourney,
@@ -29,7 +31,7 @@ import { parseWith, readJsonBody } from '../http/request.js';
 import { type HttpResult, jsonResponse } from '../http/responses.js';
 import { diffDrafts } from './draft-diff.js';
 import { etagOf, refuseIfMatchOnCreate, requireFreshIfMatch } from './etag.js';
-import { simulateJourney } from './simulate-journey.js';
+import { type SimulationPolicies, simulateJourney } from './simulate-journey.js';
 import { validateJourney } from './validate-journey.js';
 
 const JourneyPath = z.object({ journeyId: Slug });
@@ -275,7 +277,16 @@ export async function simulate(event: APIGatewayProxyEventV2, key: Authenticated
   if (request.version !== undefined) {
     const journey = await getJourneyVersion(key.tenantId, resource.id, request.version);
     if (journey === null) throw new NotFoundError('No such version of this journey.');
-    return jsonResponse(200, simulateJourney(key.tenantId, journey, journey.version, request));
+    return jsonResponse(
+      200,
+      simulateJourney(
+        key.tenantId,
+        journey,
+        journey.version,
+        request,
+        await simulationPolicies(key.tenantId),
+      ),
+    );
   }
   const journey = validOrThrow(
     resource.draft,
@@ -283,5 +294,14 @@ export async function simulate(event: APIGatewayProxyEventV2, key: Authenticated
     resource.id,
     resource.latestVersion + 1,
   );
-  return jsonResponse(200, simulateJourney(key.tenantId, journey, 'draft', request));
+  return jsonResponse(
+    200,
+    simulateJourney(key.tenantId, journey, 'draft', request, await simulationPolicies(key.tenantId)),
+  );
+}
+
+/** The tenant's consent and decision policies, loaded as the processor loads them. */
+async function simulationPolicies(tenantId: string): Promise<SimulationPolicies> {
+  const [consent, decision] = await Promise.all([loadConsentPolicy(tenantId), loadDecisionPolicy(tenantId)]);
+  return { consent, decision };
 }

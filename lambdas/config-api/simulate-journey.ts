@@ -1,20 +1,35 @@
 import type { SimulateRequest, SimulateResponse } from '../../schemas/config-api.js';
-import { SimulateRequest as SimulateRequestSchema } from '../../schemas/config-api.js';
+import { SimulateRequest as SimulateRequestSchema, TenantSettings } from '../../schemas/config-api.js';
+import { type ConsentChange, ConsentChannel } from '../../schemas/consent.js';
 import type { CustomerState } from '../../schemas/customer-state.js';
 import type { Journey } from '../../schemas/journey.js';
 import type { SegmentCall } from '../../schemas/segment-call.js';
 import { type CallRecord, type StreamRecord, timerFiredRecord } from '../../schemas/stream-record.js';
 import type { Timer } from '../../schemas/timer.js';
-import { consentPolicyOf } from '../core/consent/consent-policy.js';
-import { applyRecordsToCustomer, compileJourneys } from '../core/engine.js';
-
-/** The dry run walks the journey's path: its customer is taken to have consented to everything built in. */
-const DRY_RUN_CONSENT = consentPolicyOf(
-  { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
-  [],
-);
-
+import { type ConsentPolicy, consentPolicyOf } from '../core/consent/consent-policy.js';
+import { EMPTY_HISTORY, pushMoment } from '../core/decisioning/caps-history.js';
+import { decide } from '../core/decisioning/decide.js';
+import {
+  candidateOf,
+  type SuppressedIntent,
+  withSuppressions,
+} from '../core/decisioning/journey-candidate.js';
+import { buildPolicy, type DecisionPolicy } from '../core/decisioning/policy.js';
+import { type ActionIntent, applyRecordsToCustomer, compileJourneys } from '../core/engine.js';
 import type { JourneyMetric } from '../core/journey-runtime.js';
+
+/** The tenant's policies a dry run follows, loaded as the processor loads them. */
+export interface SimulationPolicies {
+  consent: ConsentPolicy;
+  decision: DecisionPolicy;
+}
+
+/** Without the tenant's policies: a customer taken to have consented to everything built in. */
+const BUILT_IN_CONSENT = { analytics: true, personalization: true, marketing: true };
+const DRY_RUN_POLICIES: SimulationPolicies = {
+  consent: consentPolicyOf({ purposes: BUILT_IN_CONSENT, channels: {} }, []),
+  decision: buildPolicy([], TenantSettings.parse({ consentDefaults: BUILT_IN_CONSENT }), undefined),
+};
 
 const DAY_MS = 86_400_000;
 
@@ -32,9 +47,11 @@ export const MAX_SIMULATED_TIMERS = 1_000;
 
 /**
  * A dry run: the customer's profile and timeline go through the very engine the processor runs
- * (`applyRecordsToCustomer` over `compileJourneys`), one record at a time, with due timers fed
- * back as the sweeper would, in time order. Nothing is read or written: the state lives in this
- * function and the actions are only reported.
+ * (`applyRecordsToCustomer` over `compileJourneys`, with the tenant's consent policy), one record
+ * at a time, with due timers fed back as the sweeper would, in time order, and the actions through
+ * the processor's decisioning (`decide`: catalog, consent, quiet hours, caps, with a caps history
+ * of the run's own sends). The request's `consents` are the customer's ledger. Nothing is read or
+ * written: the state lives in this function and the actions are only reported.
  *
  * @example
  * simulateJourney('acme', journey, 'draft', { events: [{ at: '2026-11-01T10:00:00Z', event: 'Cart Abandoned' }] })
@@ -44,11 +61,12 @@ export function simulateJourney(
   journey: Journey,
   ran: number | 'draft',
   input: SimulateRequest,
+  policies: SimulationPolicies = DRY_RUN_POLICIES,
 ): SimulateResponse {
   const request = SimulateRequestSchema.parse(input);
   const { customerId } = request;
   // The simulated version is the one new customers enter, whatever its stored status.
-  const journeys = compileJourneys([{ ...journey, status: 'published' }], [], DRY_RUN_CONSENT);
+  const journeys = compileJourneys([{ ...journey, status: 'published' }], [], policies.consent);
   const events = [...request.events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const firstAt = Date.parse(events[0]?.at ?? '');
   const lastAt = Date.parse(events.at(-1)?.at ?? '');
@@ -63,11 +81,70 @@ export function simulateJourney(
     suppressed: [],
     timers: [],
     goal: { reached: false },
-    notes: ['Consents are echoed, not enforced: journeys do not check consent yet.'],
+    notes: [],
   };
   const pending = new Map<string, Timer>();
   let state: CustomerState | undefined;
+  let history = EMPTY_HISTORY;
   let sequence = 0;
+
+  /** The processor's post-pass: each cause's intents compete at its moment; returns the losers. */
+  const decideActions = (intents: readonly ActionIntent[], record: StreamRecord): SuppressedIntent[] => {
+    const suppressed: SuppressedIntent[] = [];
+    const byCause = new Map<string, ActionIntent[]>();
+    for (const intent of intents)
+      byCause.set(intent.triggeredBy.messageId, [
+        ...(byCause.get(intent.triggeredBy.messageId) ?? []),
+        intent,
+      ]);
+    for (const [causeId, group] of byCause) {
+      const event =
+        record.kind === 'call' && record.call.messageId === causeId
+          ? (record.call as unknown as Record<string, unknown>)
+          : undefined;
+      const byId = new Map(group.map((intent) => [intent.actionId, intent]));
+      const now = pushMoment(history, new Set(byId.keys()), Date.parse(group[0]?.firedAt ?? ''));
+      const context = { tenantId, customerId, state: state ?? {} };
+      const decided = decide(
+        group.map((intent) => candidateOf(intent, event)),
+        context,
+        policies.decision,
+        history,
+        now,
+      );
+      history = decided.history;
+      for (const decision of decided.decisions) {
+        const intent = byId.get(decision.decisionId);
+        if (intent === undefined) continue;
+        const step = intent.stepId === undefined ? {} : { stepId: intent.stepId };
+        if (decision.outcome === 'suppressed') {
+          const reason = decision.reason ?? 'suppressed';
+          suppressed.push({ intent, reason });
+          result.suppressed.push({
+            at: intent.firedAt,
+            ...step,
+            reason: `${reason}: ${decision.explanation}`,
+          });
+          result.path.push({
+            at: intent.firedAt,
+            ...step,
+            what: `action "${intent.action}" suppressed (${reason})`,
+          });
+          continue;
+        }
+        const taken = decided.taken.find((winner) => winner.candidate.decisionId === decision.decisionId);
+        result.actions.push({
+          at: intent.firedAt,
+          ...step,
+          action: intent.action,
+          channel: taken?.channel ?? intent.channel,
+          payload: taken?.payload ?? intent.payload,
+          ...(intent.variant === undefined ? {} : { variant: intent.variant }),
+        });
+      }
+    }
+    return suppressed;
+  };
 
   const apply = (record: StreamRecord, at: string) => {
     sequence += 1;
@@ -79,16 +156,8 @@ export function simulateJourney(
         ...(explanation.stepId === undefined ? {} : { stepId: explanation.stepId }),
         what: explanation.what,
       });
-    for (const action of outcome.actions)
-      result.actions.push({
-        at: action.firedAt,
-        ...(action.stepId === undefined ? {} : { stepId: action.stepId }),
-        action: action.action,
-        channel: action.channel,
-        payload: action.payload,
-        ...(action.variant === undefined ? {} : { variant: action.variant }),
-      });
-    for (const metric of outcome.metrics) {
+    const suppressed = decideActions(outcome.actions, record);
+    for (const metric of withSuppressions(outcome.metrics, suppressed)) {
       const words = MILESTONE_WORDS[metric.name];
       if (words !== undefined)
         result.path.push({
@@ -96,7 +165,7 @@ export function simulateJourney(
           ...(metric.stepId === undefined ? {} : { stepId: metric.stepId }),
           what: words,
         });
-      if (metric.name === 'suppressed')
+      if (metric.name === 'suppressed' && metric.reason === undefined)
         result.suppressed.push({
           at,
           ...(metric.stepId === undefined ? {} : { stepId: metric.stepId }),
@@ -134,7 +203,20 @@ export function simulateJourney(
     result.notes.push(`Stopped after ${MAX_SIMULATED_TIMERS} timers: the journey keeps waiting in a loop.`);
   };
 
-  // The profile as it stands before the timeline: an identify a second before the first event.
+  // The customer's consents, then their profile, as they stand before the timeline.
+  const consentAt = new Date(firstAt - 2_000).toISOString();
+  if (Object.keys(request.consents).length > 0)
+    apply(
+      {
+        kind: 'consent',
+        tenantId,
+        customerId,
+        receivedAt: consentAt,
+        changeId: 'sim-consents',
+        change: consentChangeOf(request.consents, consentAt),
+      },
+      consentAt,
+    );
   const profileAt = new Date(firstAt - 1_000).toISOString();
   apply(
     callRecord(tenantId, customerId, 'sim-profile', profileAt, { type: 'identify', traits: request.profile }),
@@ -173,4 +255,16 @@ function callRecord(
     receivedAt: at,
     call: { ...call, userId: customerId, messageId, timestamp: at, receivedAt: at, channel, context },
   };
+}
+
+/** `consents` as a change: a consent channel's name (`email`, `sms`…) names the channel, anything else a purpose. */
+function consentChangeOf(consents: Record<string, boolean>, at: string): ConsentChange {
+  const change: ConsentChange = { purposes: {}, channels: {}, at, source: 'simulation' };
+  for (const [name, granted] of Object.entries(consents)) {
+    const status = granted ? 'granted' : 'denied';
+    const channel = ConsentChannel.safeParse(name);
+    if (channel.success) change.channels[channel.data] = status;
+    else change.purposes[name] = status;
+  }
+  return change;
 }

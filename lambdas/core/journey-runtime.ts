@@ -165,6 +165,8 @@ export interface JourneyMetric {
   stepId?: string;
   variant?: string;
   holdout?: boolean;
+  /** Why decisioning suppressed the action (`frequency_cap`, `no_consent`…); absent for a holdout. */
+  reason?: string;
 }
 
 export interface Explanation {

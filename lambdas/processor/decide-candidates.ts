@@ -3,9 +3,10 @@ import type { StreamRecord } from '../../schemas/stream-record.js';
 import type { ExtraWrite } from '../adapters/customer-store.js';
 import { capsHistoryWrite, decisionWrite, loadCapsHistory } from '../adapters/decision-items.js';
 import { loadDecisionPolicy } from '../adapters/decision-policy-store.js';
-import { withEntries } from '../core/decisioning/caps-history.js';
-import { type Candidate, decide } from '../core/decisioning/decide.js';
+import { pushMoment, withEntries } from '../core/decisioning/caps-history.js';
+import { decide } from '../core/decisioning/decide.js';
 import { type FeedbackEvent, feedbackEntries, isFeedbackEvent } from '../core/decisioning/feedback.js';
+import { candidateOf, type SuppressedIntent } from '../core/decisioning/journey-candidate.js';
 import type { DecisionPolicy } from '../core/decisioning/policy.js';
 import type { ActionIntent, CustomerOutcome, SequencedRecord } from '../core/engine.js';
 
@@ -37,26 +38,6 @@ function eventsByMessageId(
   return byId;
 }
 
-function candidateOf(intent: ActionIntent, event: Record<string, unknown> | undefined): Candidate {
-  return {
-    decisionId: intent.actionId,
-    action: intent.action,
-    source: {
-      kind: 'journey',
-      journeyId: intent.journeyId,
-      version: intent.journeyVersion,
-      ...(intent.stepId === undefined ? {} : { stepId: intent.stepId }),
-      ...(intent.instanceId === undefined ? {} : { instanceId: intent.instanceId }),
-    },
-    trigger: intent.triggeredBy,
-    channel: intent.channel,
-    payload: intent.payload,
-    ...(intent.priority === undefined ? {} : { priority: intent.priority }),
-    ...(intent.purpose === undefined ? {} : { purpose: intent.purpose }),
-    ...(event === undefined ? {} : { event }),
-  };
-}
-
 /**
  * Decides one customer's candidates slice by slice. The caps item is read once, only when a
  * slice has candidates or feedback, and carried from slice to slice in memory: a failed write
@@ -68,12 +49,17 @@ export function customerDecisions(tenantId: string, customerId: string) {
     async decide(
       outcome: CustomerOutcome,
       records: readonly SequencedRecord[],
-    ): Promise<{ actions: ActionIntent[]; extraWrites: ExtraWrite[]; retentionDays: number }> {
+    ): Promise<{
+      actions: ActionIntent[];
+      suppressed: SuppressedIntent[];
+      extraWrites: ExtraWrite[];
+      retentionDays: number;
+    }> {
       const policy = await loadDecisionPolicy(tenantId);
       const { retentionDays } = policy;
       const feedback = feedbackOf(records, policy);
       if (outcome.actions.length === 0 && feedback.length === 0)
-        return { actions: [], extraWrites: [], retentionDays };
+        return { actions: [], suppressed: [], extraWrites: [], retentionDays };
       history ??= await loadCapsHistory(tenantId, customerId);
       const read = history;
       let current = withEntries(
@@ -89,13 +75,18 @@ export function customerDecisions(tenantId: string, customerId: string) {
       }
       const calls = eventsByMessageId(records);
       const actions: ActionIntent[] = [];
+      const suppressed: SuppressedIntent[] = [];
       const extraWrites: ExtraWrite[] = [];
       const context = { tenantId, customerId, state: outcome.state };
       for (const [causeId, intents] of byCause) {
         const call = calls.get(causeId)?.call;
         const event = call === undefined ? undefined : (call as unknown as Record<string, unknown>);
         const byId = new Map(intents.map((intent) => [intent.actionId, intent]));
-        const now = Date.parse(intents[0]?.firedAt ?? outcome.state.lastSeenAt);
+        const now = pushMoment(
+          current,
+          new Set(byId.keys()),
+          Date.parse(intents[0]?.firedAt ?? outcome.state.lastSeenAt),
+        );
         const result = decide(
           intents.map((intent) => candidateOf(intent, event)),
           context,
@@ -104,7 +95,12 @@ export function customerDecisions(tenantId: string, customerId: string) {
           now,
         );
         current = result.history;
-        for (const decision of result.decisions) extraWrites.push(decisionWrite(decision, retentionDays));
+        for (const decision of result.decisions) {
+          extraWrites.push(decisionWrite(decision, retentionDays));
+          const intent = byId.get(decision.decisionId);
+          if (decision.outcome === 'suppressed' && intent !== undefined)
+            suppressed.push({ intent, reason: decision.reason ?? 'suppressed' });
+        }
         for (const taken of result.taken) {
           const intent = byId.get(taken.candidate.decisionId);
           if (intent === undefined) continue;
@@ -119,7 +115,7 @@ export function customerDecisions(tenantId: string, customerId: string) {
       }
       extraWrites.push(capsHistoryWrite(tenantId, customerId, current));
       history = { ...current, version: read.version + 1 };
-      return { actions, extraWrites, retentionDays };
+      return { actions, suppressed, extraWrites, retentionDays };
     },
   };
 }

@@ -13,6 +13,7 @@ import {
 import { loadTombstone } from '../adapters/erasure-store.js';
 import { putRecordsDurably } from '../adapters/event-stream.js';
 import { logger } from '../adapters/logger.js';
+import { withSuppressions } from '../core/decisioning/journey-candidate.js';
 import {
   applyRecordsToCustomer,
   type CustomerOutcome,
@@ -42,7 +43,9 @@ export interface BatchSummary {
   droppedAfterErasure: number;
   /**
    * Journey metric increments committed by this batch, as `<journeyId>:<metric>` → count
-   * (entered, action, waiting, goal…): logged with the batch, ready for a metric filter.
+   * (entered, action, waiting, goal…): logged with the batch, ready for a metric filter. An
+   * action suppressed by decisioning counts as `<journeyId>:suppressed:<reason>`, not `action`
+   * (`<journeyId>:suppressed` alone is a holdout).
    */
   journeyMetrics: Record<string, number>;
 }
@@ -113,7 +116,7 @@ export async function processKinesisBatch(
         summary.erased += result.erased;
         summary.droppedAfterErasure += result.dropped;
         for (const metric of result.metrics) {
-          const key = `${metric.journeyId}:${metric.name}`;
+          const key = `${metric.journeyId}:${metric.name}${metric.reason === undefined ? '' : `:${metric.reason}`}`;
           summary.journeyMetrics[key] = (summary.journeyMetrics[key] ?? 0) + 1;
         }
       } catch (error) {
@@ -221,10 +224,12 @@ async function applyRecords(
     // customer drops the repeat by its message id; the other order could lose them.
     if (outcome.forwards.length > 0) await putRecordsDurably(outcome.forwards);
     let actions = outcome.actions;
+    let metrics = outcome.metrics;
     if (outcome.applied > 0) {
       // Next best action: the intents compete, caps and feedback are counted, decisions kept.
       const decided = await decisions.decide(outcome, remaining.slice(0, take));
       actions = decided.actions;
+      metrics = withSuppressions(outcome.metrics, decided.suppressed);
       const history = consentHistoryWrites(tenantId, customerId, outcome.consent.history);
       state = await saveCustomerOutcome(
         state?.version,
@@ -241,7 +246,7 @@ async function applyRecords(
     totals.applied += outcome.applied;
     totals.duplicates += outcome.duplicates;
     totals.actions += actions.length;
-    totals.metrics.push(...outcome.metrics);
+    totals.metrics.push(...metrics);
     remaining = remaining.slice(take);
   }
   return state;

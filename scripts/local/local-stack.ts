@@ -205,6 +205,7 @@ async function loadLambdas() {
     apiKeys,
     documents,
     policies,
+    catalog,
   ] = await Promise.all([
     import('../../lambdas/ingest/handler.js'),
     import('../../lambdas/customer-api/handler.js'),
@@ -220,6 +221,7 @@ async function loadLambdas() {
     import('../../lambdas/adapters/api-key-store.js'),
     import('../../lambdas/adapters/config-document-store.js'),
     import('../../lambdas/adapters/decision-policy-store.js'),
+    import('../../lambdas/adapters/action-catalog-store.js'),
   ]);
   const context = {} as never;
   return {
@@ -249,6 +251,12 @@ async function loadLambdas() {
       ) {
         const audit = { by: 'demo-seed', now: new Date(), changes: [], truncated: false };
         await documents.putConfigDocument(seed.tenant.tenantId, 'settings', seed.settings, 0, audit);
+      }
+      const existing = new Set((await catalog.listActionDefinitions(seed.tenant.tenantId)).map((a) => a.id));
+      for (const action of seed.actions ?? []) {
+        if (existing.has(action.id)) continue;
+        const stamp = { revision: 1, updatedAt: new Date().toISOString(), updatedBy: 'demo-seed' };
+        await catalog.putActionDefinition(seed.tenant.tenantId, { ...action, ...stamp }, undefined, []);
       }
       const admin = await apiKeys.createApiKey(
         seed.tenant.tenantId,

@@ -46,6 +46,12 @@ describe('the config API through the local stack: a journey written, published a
     });
 
   it('creates a journey with the admin key, publishes it, and an event then reaches the webhook', async () => {
+    // The demo tenant has an action catalog: a published journey's actions come from it.
+    const action = await config('PUT', '/v1/actions/send-welcome', {
+      name: 'Welcome email',
+      channel: 'webhook',
+    });
+    expect(action.status, await action.text()).toBeLessThan(300);
     const created = await config('PUT', '/v1/journeys/welcome', {
       name: 'Welcome',
       entry: { kind: 'event', event: 'Newsletter Signed Up' },

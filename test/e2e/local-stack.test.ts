@@ -159,26 +159,65 @@ describe('the local stack, end to end: HTTP event in, signed webhook out', () =>
     expect(unknownRoute.status).toBe(404);
   });
 
+  it("answers the demo tenant's seeded offers through the local gateway, rendered with traits and defaults", async () => {
+    const decide = async (customerId: string, channel: string, placement: string) => {
+      const answer = await fetch(
+        `${stack.url}/v1/decide?customerId=${customerId}&channel=${channel}&placement=${placement}`,
+        { headers: { authorization: auth() } },
+      );
+      expect(answer.status).toBe(200);
+      return DecideResponse.parse(await answer.json());
+    };
+    // Never seen: the newsletter offer, its template rendered with its default.
+    const stranger = await decide('first-visit', 'web', 'home-hero');
+    expect(stranger.decision).toMatchObject({
+      action: 'newsletter-signup',
+      channel: 'web',
+      content: { title: 'Welcome, 10% off your first order with our newsletter', cta: 'Subscribe' },
+    });
+    // Seen in a store lately: the store-pickup offer outranks it.
+    const identify = await fetch(`${stack.url}/v1/identify`, {
+      method: 'POST',
+      headers: { authorization: auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        userId: 'marc',
+        traits: {
+          firstName: 'Marc',
+          storeName: 'Lyon Part-Dieu',
+          lastStoreVisitAt: new Date().toISOString(),
+        },
+      }),
+    });
+    expect(identify.status).toBe(200);
+    const regular = await eventually(async () => {
+      const answer = await decide('marc', 'web', 'home-hero');
+      return answer.decision?.action === 'store-pickup' ? answer : undefined;
+    });
+    expect(regular.decision?.content).toEqual({
+      title: 'Marc, order online and pick up at Lyon Part-Dieu',
+      cta: 'Find it in store',
+    });
+    // The store associate's app: clienteling on the store channel.
+    const clienteling = await decide('marc', 'store', 'clienteling');
+    expect(clienteling.decision).toMatchObject({
+      action: 'clienteling-shoes',
+      channel: 'store',
+      content: { message: 'Marc was browsing shoes online and is in your store', shoeSize: 'unknown' },
+    });
+  });
+
   it('answers the decision API through the local gateway: an offer configured over HTTP, rendered for a known customer', async () => {
     const admin = { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' };
-    // The demo tenant has settings: change them as read (If-Match), adding the `service` default.
-    const current = await fetch(`${stack.url}/v1/settings`, { headers: admin });
-    expect(current.status).toBe(200);
-    const read = (await current.json()) as { consentDefaults?: Record<string, boolean> };
-    const settings = await fetch(`${stack.url}/v1/settings`, {
-      method: 'PUT',
-      headers: { ...admin, 'if-match': current.headers.get('etag') ?? '' },
-      body: JSON.stringify({ ...read, consentDefaults: { ...read.consentDefaults, service: true } }),
-    });
-    expect(settings.status, await settings.text()).toBeLessThan(300);
+    // The demo tenant's settings grant personalization by default (config/demo.json); a
+    // placement of its own keeps this offer apart from the seeded home-hero offers.
     const offer = await fetch(`${stack.url}/v1/actions/welcome-back`, {
       method: 'PUT',
       headers: admin,
       body: JSON.stringify({
         name: 'Welcome back',
-        purpose: 'service',
+        purpose: 'personalization',
         channels: ['web'],
-        placements: ['home-hero'],
+        placements: ['account-banner'],
         content: { title: 'Welcome back, {{ traits.firstName | default: "friend" }}' },
       }),
     });
@@ -190,9 +229,12 @@ describe('the local stack, end to end: HTTP event in, signed webhook out', () =>
     });
     expect(identify.status).toBe(200);
     const decide = async () => {
-      const answer = await fetch(`${stack.url}/v1/decide?customerId=ines&channel=web&placement=home-hero`, {
-        headers: { authorization: auth() },
-      });
+      const answer = await fetch(
+        `${stack.url}/v1/decide?customerId=ines&channel=web&placement=account-banner`,
+        {
+          headers: { authorization: auth() },
+        },
+      );
       expect(answer.status).toBe(200);
       return DecideResponse.parse(await answer.json());
     };

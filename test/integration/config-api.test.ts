@@ -276,7 +276,8 @@ describe('POST /v1/journeys/{journeyId}/simulate', () => {
       path,
       body: {
         profile: { tier: 'gold' },
-        consents: { email: true },
+        // acme has no settings (opt-in): the customer's own consents let the journey run.
+        consents: { analytics: true, marketing: true, email: true },
         events: [
           { at: '2026-11-01T10:00:00Z', event: 'Cart Abandoned', properties: { total: 80 } },
           { at: '2026-11-01T15:00:00Z', event: 'Order Completed' },
@@ -286,12 +287,40 @@ describe('POST /v1/journeys/{journeyId}/simulate', () => {
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({
       ran: 'draft',
-      consents: { email: true },
+      consents: { analytics: true, marketing: true, email: true },
       actions: [{ action: 'send-reminder', at: '2026-11-01T12:00:00.000Z', stepId: 'remind' }],
       timers: [{ dueAt: '2026-11-01T12:00:00.000Z', firedAt: '2026-11-01T12:00:00.000Z', cancelled: false }],
       goal: { reached: true, at: '2026-11-01T15:00:00Z' },
     });
     expect(await scanAll()).toBe(before);
+  });
+});
+
+describe('POST /v1/journeys/{journeyId}/simulate with consents', () => {
+  it("runs the tenant's consent policy and decisioning: a denied purpose suppresses the action, with the reason", async () => {
+    const path = { journeyId: 'simulated-consent' };
+    await call('PUT /v1/journeys/{journeyId}', acmeAdmin, { path, body: draft });
+    const run = (consents: Record<string, boolean>) =>
+      call('POST /v1/journeys/{journeyId}/simulate', acmeAdmin, {
+        path,
+        body: {
+          consents,
+          events: [{ at: '2026-11-01T10:00:00Z', event: 'Cart Abandoned', properties: { total: 80 } }],
+        },
+      });
+    const denied = await run({ analytics: true, marketing: false });
+    expect(denied.status).toBe(200);
+    expect(denied.body).toMatchObject({
+      consents: { analytics: true, marketing: false },
+      actions: [],
+      suppressed: [{ stepId: 'remind', reason: expect.stringContaining('no_consent') }],
+    });
+    // The same run with marketing granted sends.
+    const granted = await run({ analytics: true, marketing: true });
+    expect(granted.body).toMatchObject({
+      actions: [{ action: 'send-reminder', stepId: 'remind' }],
+      suppressed: [],
+    });
   });
 });
 
@@ -411,7 +440,7 @@ describe('webhooks of several channels', () => {
     ['https://metadata.google.internal/computeMetadata/v1', 'a metadata name'],
     ['https://localhost/x', 'localhost'],
   ])('refuses %s (%s) with 422 unsafe_webhook_url and stores nothing', async (url) => {
-    await seedTenant({ tenantId: 'ssrf-probe', settings: null });
+    await seedTenant({ tenantId: 'ssrf-probe', settings: null }); // once per case: no settings to write twice
     const admin = await keyWith('ssrf-probe', ['admin']);
     const refused = await call('PUT /v1/webhooks/{channel}', admin, {
       path: { channel: 'webhook' },

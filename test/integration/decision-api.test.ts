@@ -54,7 +54,7 @@ beforeAll(async () => {
   resources = await freshResources('decision-api');
   pointAdaptersAt(resources);
   clearDecisionPolicyCache();
-  // Each tenant's settings are written below, at revision 0.
+  // Settings are written below, each tenant's own (none from the seed).
   shop = await seedTenant({ tenantId: 'shop', settings: null });
   other = await seedTenant({ tenantId: 'other', settings: null });
   capped = await seedTenant({
@@ -109,7 +109,7 @@ beforeAll(async () => {
   await putConfigDocument(
     'capped',
     'settings',
-    // Events are kept (analytics) so that the journey runs.
+    // Analytics too: the journey's event must be kept for the push to be decided at all.
     settings({ consentDefaults: { service: true, analytics: true }, channelConsentDefaults: { push: true } }),
     0,
     audit(),

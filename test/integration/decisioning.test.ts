@@ -145,6 +145,19 @@ describe('next best action in the processor', () => {
     });
   });
 
+  it("reports an intent decisioning suppressed as suppressed with its reason in the batch's journey metrics, not as an action", async () => {
+    const customer = `c-${randomUUID()}`;
+    const result = await processKinesisBatch([cartAbandoned(customer, '2026-03-10T12:00:00.000Z', 80)]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.summary.actions).toBe(1);
+    expect(result.summary.journeyMetrics).toMatchObject({
+      'cart-email-journey:action': 1,
+      'cart-coupon-journey:suppressed:lost_arbitration': 1,
+    });
+    expect(result.summary.journeyMetrics).not.toHaveProperty('cart-coupon-journey:action');
+    expect(result.summary.journeyMetrics).not.toHaveProperty('cart-coupon-journey:suppressed');
+  });
+
   it('stops the third email of the day across batches with its cap, the coupon taking its place', async () => {
     const customer = `c-${randomUUID()}`;
     for (const minute of ['00', '01', '02']) {

@@ -92,8 +92,14 @@ const journeyOn = (channel: ActionChannel) => ({
   action: { id: 'send-reminder', channel, payload: { template: 'cart-reminder-1' } },
 });
 
+/** Customers consent to the channels these journeys send on (decisioning checks channel consent). */
+const SENDING_SETTINGS = TenantSettings.parse({
+  consentDefaults: CONSENTING_SETTINGS.consentDefaults,
+  channelConsentDefaults: { sms: true, email: true },
+});
+
 async function tenantWith(options: Parameters<typeof seedTenant>[0]) {
-  return seedTenant(options);
+  return seedTenant({ settings: SENDING_SETTINGS, ...options });
 }
 
 async function deliverFirstAttempt(tenant: SeededTenant) {

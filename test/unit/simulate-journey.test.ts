@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { simulateJourney } from '../../lambdas/config-api/simulate-journey.js';
+import { consentPolicyOf } from '../../lambdas/core/consent/consent-policy.js';
+import { buildPolicy } from '../../lambdas/core/decisioning/policy.js';
+import { ActionDefinition, TenantSettings } from '../../schemas/config-api.js';
 import { Journey } from '../../schemas/journey.js';
 
 const journey = (steps: Record<string, unknown>, start: string, extra: Record<string, unknown> = {}) =>
@@ -121,5 +124,48 @@ describe('simulateJourney', () => {
       }).actions.map((action) => action.action);
     expect(run('gold')).toEqual(['vip']);
     expect(run('silver')).toEqual(['standard']);
+  });
+
+  it("applies the tenant's catalog caps to the run's own sends, reporting the capped one as suppressed", () => {
+    const defaults = { analytics: true, marketing: true };
+    const policies = {
+      consent: consentPolicyOf({ purposes: defaults, channels: {} }, []),
+      decision: buildPolicy(
+        [
+          ActionDefinition.parse({
+            id: 'a',
+            name: 'A',
+            revision: 1,
+            updatedAt: '2026-01-01T00:00:00Z',
+            updatedBy: 'test',
+            caps: [{ max: 1, per: '1d' }],
+          }),
+        ],
+        TenantSettings.parse({ consentDefaults: defaults }),
+        undefined,
+      ),
+    };
+    const result = simulateJourney(
+      'acme',
+      journey({ send: { type: 'action', action: { id: 'a' } } }, 'send'),
+      'draft',
+      {
+        events: [
+          { at: '2026-11-01T10:00:00.000Z', event: 'Cart Abandoned' },
+          { at: '2026-11-01T11:00:00.000Z', event: 'Cart Abandoned' },
+        ],
+      },
+      policies,
+    );
+    expect(result.actions).toEqual([
+      expect.objectContaining({ action: 'a', at: '2026-11-01T10:00:00.000Z' }),
+    ]);
+    expect(result.suppressed).toEqual([
+      expect.objectContaining({
+        at: '2026-11-01T11:00:00.000Z',
+        stepId: 'send',
+        reason: expect.stringContaining('frequency_cap'),
+      }),
+    ]);
   });
 });

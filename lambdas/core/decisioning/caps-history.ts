@@ -36,6 +36,23 @@ export function withEntries(history: CapsHistory, added: readonly HistoryEntry[]
   return { version: history.version, entries: kept };
 }
 
+/**
+ * The moment a push decision is taken: the event's time, but never before the newest send the
+ * history holds. The decision API counts a web impression at its own clock, which may be a few
+ * milliseconds after the event's timestamp; decided at the event's time, that impression would
+ * fall outside the rolling windows (`at <= now`) and not count against the push caps. Sends of
+ * the candidates themselves (a replay) are left out: a replay decides at the same moment.
+ */
+export function pushMoment(history: CapsHistory, candidateIds: ReadonlySet<string>, eventAt: number): number {
+  let moment = eventAt;
+  for (const entry of history.entries) {
+    if (entry.kind !== 'sent' || candidateIds.has(entry.id)) continue;
+    const at = Date.parse(entry.at);
+    if (at > moment) moment = at;
+  }
+  return moment;
+}
+
 /** A send, its time parsed once: caps count these many times per decision. */
 export interface Send {
   at: number;
