@@ -313,7 +313,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     response: TenantAuditList,
   },
   'GET /v1/settings': {
-    summary: 'Tenant settings (stored and validated; not enforced by journeys yet)',
+    summary:
+      'Tenant settings: consent defaults and purposes, arbitration weights, quiet hours, presence windows, retention',
     tag: 'Config',
     auth: 'apiKey',
     scope: 'config:read',
@@ -329,7 +330,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     conditional: true,
   },
   'GET /v1/caps': {
-    summary: 'Global frequency caps (stored and validated; not enforced yet)',
+    summary: 'Frequency caps per channel or for all channels, enforced by decisioning (push and pull)',
     tag: 'Config',
     auth: 'apiKey',
     scope: 'config:read',
