@@ -354,7 +354,10 @@ export function applyEventToJourneys(
       continue;
     }
     const step = live.compiled.steps.get(live.instance.stepId);
-    if (step?.type === 'waitForEvent' && step.event === cause.eventName && step.matches(context())) {
+    // An event after the time-out is late, even if the timer's record has not come back yet (the
+    // sweeper runs every minute): the time-out has won, and its record will say so.
+    const late = live.instance.waiting !== undefined && Date.parse(live.instance.waiting.dueAt) < walk.now;
+    if (step?.type === 'waitForEvent' && step.event === cause.eventName && !late && step.matches(context())) {
       current = resume(current, walk, live, step.next, 'resumed', `"${step.event}" arrived`);
     }
   }

@@ -515,6 +515,17 @@ describe('waitForEvent: the time-out and the event at the same instant', () => {
     expect(withoutBookkeeping(claire.state)).toEqual(withoutBookkeeping(settled));
   });
 
+  it('lets the time-out win over an event after the due time, even when the event comes first in the stream', () => {
+    const claire = new CustomerHarness(journeys);
+    claire.track('Cart Abandoned', T0);
+    const timer = claire.onlyTimer();
+    const late = claire.track('Order Completed', Date.parse(timer.dueAt) + 1_000);
+    expect(late.actions).toEqual([]);
+    expect(late.timers).toEqual({ set: [], cancel: [] });
+    const timeout = claire.fire(timer, Date.parse(timer.dueAt) + 30_000);
+    expect(actionsOf(timeout)).toEqual(['remind']);
+  });
+
   it('lets the time-out win when the timer comes first in the stream; the event then changes nothing', () => {
     const claire = new CustomerHarness(journeys);
     claire.track('Cart Abandoned', T0);
