@@ -19,6 +19,7 @@ import { DecideResponse } from '../../schemas/decision-api.js';
 import type { StreamRecord } from '../../schemas/stream-record.js';
 import { pointAdaptersAt } from './support/adapters.js';
 import { httpEvent } from './support/http-events.js';
+import { asKinesisRecord, trackCall } from './support/lambda-records.js';
 import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
 import { type SeededTenant, seedTenant } from './support/seed.js';
 
@@ -332,7 +333,7 @@ describe('GET /v1/decide', () => {
       requestedBy: 'customer',
     };
     const result = await processKinesisBatch([
-      kinesisRecordOf(erase, '49590338271490256608559692538361571095921575989136589999'),
+      asKinesisRecord(erase, '49590338271490256608559692538361571095921575989136589999'),
     ]);
     expect(result.summary).toMatchObject({ erased: 1, failed: 0 });
     expect(await loadTombstone('shop', id)).toBeDefined();
@@ -366,34 +367,8 @@ describe('GET /v1/decide', () => {
 });
 
 function cartAbandoned(tenantId: string, customerId: string, at: string): KinesisStreamRecord {
-  const record: StreamRecord = {
-    kind: 'call',
-    tenantId,
-    customerId,
-    receivedAt: at,
-    call: {
-      type: 'track',
-      userId: customerId,
-      event: 'cart_abandoned',
-      properties: {},
-      messageId: randomUUID(),
-      timestamp: at,
-      receivedAt: at,
-      channel: 'web',
-      context: {},
-    },
-  };
-  return kinesisRecordOf(record, '49590338271490256608559692538361571095921575989136588898');
-}
-
-function kinesisRecordOf(record: StreamRecord, sequenceNumber: string): KinesisStreamRecord {
-  return {
-    kinesis: {
-      sequenceNumber,
-      data: Buffer.from(JSON.stringify(record)).toString('base64'),
-      partitionKey: record.customerId,
-      kinesisSchemaVersion: '1.0',
-      approximateArrivalTimestamp: 0,
-    },
-  } as KinesisStreamRecord;
+  return asKinesisRecord(
+    trackCall(tenantId, customerId, 'cart_abandoned', at),
+    '49590338271490256608559692538361571095921575989136588898',
+  );
 }

@@ -9,10 +9,12 @@ import { clearDecisionPolicyCache } from '../../lambdas/adapters/decision-policy
 import { customerItems } from '../../lambdas/adapters/erasure-store.js';
 import { processKinesisBatch } from '../../lambdas/processor/process-batch.js';
 import { ActionDefinition, TenantSettings } from '../../schemas/config-api.js';
-import type { StreamRecord } from '../../schemas/stream-record.js';
 import { pointAdaptersAt } from './support/adapters.js';
+import { asKinesisRecord, trackCall } from './support/lambda-records.js';
 import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
 import { seedTenant } from './support/seed.js';
+
+const KINESIS_BASE = 49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n;
 
 /**
  * Next best action through the processor, against DynamoDB Local: two journeys fire on one
@@ -83,37 +85,14 @@ function cartAbandoned(
   at: string,
   total: number,
   tenantId = TENANT,
+  event = 'cart_abandoned',
+  properties: Record<string, unknown> = { total },
 ): KinesisStreamRecord {
-  const record: StreamRecord = {
-    kind: 'call',
-    tenantId,
-    customerId,
-    receivedAt: at,
-    call: {
-      type: 'track',
-      userId: customerId,
-      event: 'cart_abandoned',
-      properties: { total },
-      messageId: randomUUID(),
-      timestamp: at,
-      receivedAt: at,
-      channel: 'web',
-      context: {},
-    },
-  };
   sequence += 1n;
-  return {
-    kinesis: {
-      sequenceNumber: (
-        49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n +
-        sequence * 1_000_000n
-      ).toString(),
-      data: Buffer.from(JSON.stringify(record)).toString('base64'),
-      partitionKey: customerId,
-      kinesisSchemaVersion: '1.0',
-      approximateArrivalTimestamp: 0,
-    },
-  } as KinesisStreamRecord;
+  return asKinesisRecord(
+    trackCall(tenantId, customerId, event, at, properties),
+    (KINESIS_BASE + sequence * 1_000_000n).toString(),
+  );
 }
 
 describe('next best action in the processor', () => {
@@ -209,11 +188,9 @@ describe('next best action in the processor', () => {
     const customer = `c-${randomUUID()}`;
     await processKinesisBatch([cartAbandoned(customer, '2026-03-10T12:00:00.000Z', 80)]);
     const [sent] = await listActions(TENANT, customer);
-    const dismissal = cartAbandoned(customer, '2026-03-10T12:10:00.000Z', 0);
-    const record = JSON.parse(Buffer.from(dismissal.kinesis.data, 'base64').toString('utf8'));
-    record.call.event = 'action_dismissed';
-    record.call.properties = { actionId: sent?.actionId };
-    dismissal.kinesis.data = Buffer.from(JSON.stringify(record)).toString('base64');
+    const dismissal = cartAbandoned(customer, '2026-03-10T12:10:00.000Z', 0, TENANT, 'action_dismissed', {
+      actionId: sent?.actionId,
+    });
     await processKinesisBatch([dismissal]);
     await processKinesisBatch([dismissal]);
     const dismissed = (await loadCapsHistory(TENANT, customer)).entries.filter(
