@@ -6,6 +6,7 @@ import type { Timer } from '../../schemas/timer.js';
 import type { ActionIntent } from '../core/engine.js';
 import { VersionConflictError } from '../core/errors.js';
 import { dynamo } from './aws-clients.js';
+import { batchWrite } from './batch-write.js';
 import {
   planStateWrite,
   readStateItems,
@@ -38,7 +39,8 @@ export const actionIdOfSortKey = (sortKey: string) => sortKey.slice('ACTION#'.le
 /**
  * TransactWriteItems takes at most 100 items
  * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html):
- * the state, the new actions, the timers armed and the timers removed share that budget.
+ * the state and the new actions (and the extra writes that go with them) share that budget.
+ * Timers are not in it: they are written around the transaction (see `saveCustomerOutcome`).
  */
 export const MAX_ITEMS_PER_WRITE = 100;
 
@@ -48,14 +50,9 @@ export const MAX_ITEMS_PER_WRITE = 100;
  */
 export type ExtraWrite = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** How many items one customer's write touches: what must stay within MAX_ITEMS_PER_WRITE. */
-export function itemsInWrite(
-  actions: readonly unknown[],
-  timers: TimerChanges = NO_TIMER_CHANGES,
-  extraWrites: readonly ExtraWrite[] = [],
-): number {
-  const net = netTimerChanges(timers);
-  return 1 + actions.length + net.set.length + net.cancel.length + extraWrites.length;
+/** How many items one customer's transaction touches: what must stay within MAX_ITEMS_PER_WRITE. */
+export function itemsInWrite(actions: readonly unknown[], extraWrites: readonly ExtraWrite[] = []): number {
+  return 1 + actions.length + extraWrites.length;
 }
 
 /**
@@ -144,15 +141,19 @@ export function newTimerItem(timer: Timer) {
 }
 
 /**
- * Writes a customer's new state, the actions it produced and the changes to their timers in one
- * conditional write: the state only if nobody wrote it since `previousVersion` was read
- * (VersionConflictError otherwise, and then no action or timer is written either), each action
- * only if it does not exist yet. An action that exists already was fired before for the same
- * cause: it is left as it is and the rest is written. Timers are armed (put, replacing one of
- * the same id) and cancelled (deleted; deleting a timer that is gone changes nothing) without
- * condition. `extraWrites` go in the same transaction, after the timers; one whose condition
- * fails makes the whole write a VersionConflictError (read again, retry). `retentionDays` (the
- * tenant's retention; 90 days when absent) sets how long the actions are kept.
+ * Writes a customer's new state and the actions it produced in one conditional write: the state
+ * only if nobody wrote it since `previousVersion` was read (VersionConflictError otherwise, and
+ * then no action is written either), each action only if it does not exist yet. An action that
+ * exists already was fired before for the same cause: it is left as it is and the rest is
+ * written. `extraWrites` go in the same transaction; one whose condition fails makes the whole
+ * write a VersionConflictError (read again, retry). `retentionDays` (the tenant's retention; 90
+ * days when absent) sets how long the actions are kept.
+ *
+ * Timers are a wake-up call, checked against the state when they fire (a timer the state does
+ * not wait for changes nothing), so they need no transaction, which would double their cost:
+ * the timers armed are put before the state (a committed wait always has its timer), those
+ * cancelled are deleted after it (a crash in between leaves a stale timer, deleted when it
+ * fires). Neither has a condition: a retry writes the same ids again.
  *
  * @throws RangeError when the write would touch more than MAX_ITEMS_PER_WRITE items (see
  * `itemsInWrite`), or a timer of another customer
@@ -165,7 +166,7 @@ export async function saveCustomerOutcome(
   extraWrites: readonly ExtraWrite[] = [],
   retentionDays?: number,
 ): Promise<CustomerState> {
-  const items = itemsInWrite(actions, timers, extraWrites);
+  const items = itemsInWrite(actions, extraWrites);
   if (items > MAX_ITEMS_PER_WRITE) {
     throw new RangeError(`at most ${MAX_ITEMS_PER_WRITE} items per write, got ${items}`);
   }
@@ -177,12 +178,6 @@ export async function saveCustomerOutcome(
       throw new RangeError(`timer ${timer.timerId} belongs to another customer`);
     }
   }
-  const timerWrites = [
-    ...net.set.map((timer) => ({ Put: { TableName: env().CUSTOMERS_TABLE, Item: newTimerItem(timer) } })),
-    ...net.cancel.map((timerId) => ({
-      Delete: { TableName: env().CUSTOMERS_TABLE, Key: { pk: partition, sk: timerSortKey(timerId) } },
-    })),
-  ];
   const saved: CustomerState = { ...state, version: (previousVersion ?? 0) + 1 };
   const known = storedStates.get(partition);
   const previous = known !== undefined && known.version === previousVersion ? known : undefined;
@@ -206,6 +201,10 @@ export async function saveCustomerOutcome(
             ExpressionAttributeValues: { ':expected': previousVersion },
           }),
   };
+  await batchWrite(
+    table,
+    net.set.map((timer) => ({ PutRequest: { Item: newTimerItem(timer) } })),
+  );
   const stateWrites = [
     { Put: hotPut },
     ...plan.puts.map((Item) => ({ Put: { TableName: table, Item } })),
@@ -214,12 +213,7 @@ export async function saveCustomerOutcome(
   let pending = [...actions];
   for (;;) {
     try {
-      if (
-        stateWrites.length === 1 &&
-        pending.length === 0 &&
-        timerWrites.length === 0 &&
-        extraWrites.length === 0
-      ) {
+      if (stateWrites.length === 1 && pending.length === 0 && extraWrites.length === 0) {
         // A plain conditional Put: half the units of a transaction.
         await dynamo().send(new PutCommand(hotPut));
       } else {
@@ -234,13 +228,18 @@ export async function saveCustomerOutcome(
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               })),
-              ...timerWrites,
               ...extraWrites,
             ],
           }),
         );
       }
       remember(partition, plan.stored);
+      await batchWrite(
+        table,
+        net.cancel.map((timerId) => ({
+          DeleteRequest: { Key: { pk: partition, sk: timerSortKey(timerId) } },
+        })),
+      );
       return saved;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
@@ -249,9 +248,8 @@ export async function saveCustomerOutcome(
       }
       if (!(error instanceof TransactionCanceledException)) throw error;
       // Reasons come in the order of TransactItems: the state's items first, then each action,
-      // then the timers. Only the hot item has a condition; the others (parts, timers) only fail
-      // on a TransactionConflict (the sweeper marking a timer fired at that instant), which is
-      // retried from a fresh read like a conflict.
+      // then the extra writes. A part fails only on a TransactionConflict, and an extra write on
+      // its own condition (the caps item's version): both are retried from a fresh read.
       const reasons = error.CancellationReasons ?? [];
       const stateFailed = reasons.slice(0, stateWrites.length).some((reason) => reason.Code !== 'None');
       const actionReasons = reasons.slice(stateWrites.length, stateWrites.length + pending.length);

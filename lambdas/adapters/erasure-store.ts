@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { BatchWriteCommand, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './aws-clients.js';
+import { batchWrite } from './batch-write.js';
 import { customerPartition } from './customer-store.js';
 import { env } from './env.js';
 
@@ -14,9 +15,6 @@ import { env } from './env.js';
 export const TOMBSTONE_DAYS = 8;
 /** Erasure ids remembered on a tombstone: enough to answer receipts and spot a redelivered erase. */
 const ERASURE_IDS_KEPT = 20;
-/** BatchWriteItem takes at most 25 requests (DynamoDB API reference, BatchWriteItem). */
-const BATCH_WRITE_MAX = 25;
-const UNPROCESSED_RETRIES = 8;
 
 export interface Tombstone {
   /** The erasure time: records received at or before it are dropped. */
@@ -98,18 +96,9 @@ export async function customerItems(
  */
 export async function deleteCustomerPartition(tenantId: string, customerId: string): Promise<number> {
   const keys = (await customerItems(tenantId, customerId)).map((item) => ({ pk: item.pk, sk: item.sk }));
-  for (let start = 0; start < keys.length; start += BATCH_WRITE_MAX) {
-    let requests = keys
-      .slice(start, start + BATCH_WRITE_MAX)
-      .map((Key) => ({ DeleteRequest: { Key } }) as Record<string, unknown>);
-    for (let attempt = 0; requests.length > 0; attempt += 1) {
-      if (attempt > UNPROCESSED_RETRIES) throw new Error('erasure: DynamoDB kept items unprocessed');
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      const { UnprocessedItems } = await dynamo().send(
-        new BatchWriteCommand({ RequestItems: { [env().CUSTOMERS_TABLE]: requests } }),
-      );
-      requests = (UnprocessedItems?.[env().CUSTOMERS_TABLE] ?? []) as Record<string, unknown>[];
-    }
-  }
+  await batchWrite(
+    env().CUSTOMERS_TABLE,
+    keys.map((Key) => ({ DeleteRequest: { Key } })),
+  );
   return keys.length;
 }

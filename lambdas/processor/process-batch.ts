@@ -146,11 +146,9 @@ async function applyToCustomerWithRetry(group: SequencedRecord[]) {
   }
 }
 
-/** The timers an outcome arms and cancels; outcomes of an engine that keeps no timers have none. */
+/** Whether an outcome's transaction (state, actions, consent history, decisions and caps) fits in one write. */
 const fitsInOneWrite = (outcome: CustomerOutcome) =>
-  itemsInWrite(outcome.actions, outcome.timers) +
-    outcome.consent.history.length +
-    decisionItemsBound(outcome) <=
+  itemsInWrite(outcome.actions) + outcome.consent.history.length + decisionItemsBound(outcome) <=
   MAX_ITEMS_PER_WRITE;
 
 /**

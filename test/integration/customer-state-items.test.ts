@@ -12,6 +12,7 @@ import { messageIdKey } from '../../lambdas/core/engine.js';
 import { VersionConflictError } from '../../lambdas/core/errors.js';
 import type { CustomerState } from '../../schemas/customer-state.js';
 import type { Timer } from '../../schemas/timer.js';
+import { cartReminderIntent } from './support/actions.js';
 import { pointAdaptersAt } from './support/adapters.js';
 import { startDynamoProxy } from './support/dynamo-proxy.js';
 import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
@@ -250,12 +251,11 @@ describe('the customer state in parts', () => {
     const next = { ...read, journeys: { ...read.journeys, other: { entries: 1, lastEnteredAt: at } } };
     const profile = read.profile as NonNullable<CustomerState['profile']>;
     next.profile = { ...profile, anonymousIds: ['device-2'] };
-    const timers = Array.from(
-      { length: 99 },
-      (_, i): Timer => ({ timerId: `t-${i}`, tenantId, customerId, instanceId: 'instance-1', dueAt: at }),
+    const actions = Array.from({ length: 99 }, (_, i) =>
+      cartReminderIntent(tenantId, customerId, at, { actionId: `action-${i}`, messageId: `message-${i}` }),
     );
     const before = proxy.requests.length;
-    await saveCustomerOutcome(1, next, [], { set: timers, cancel: [] });
+    await saveCustomerOutcome(1, next, actions);
 
     const [write] = proxy.requests
       .slice(before)

@@ -16,7 +16,7 @@ import { CUSTOMERS_TABLE } from '../../lambdas/adapters/table-design.js';
 import { timerBucketOf, timerSortKey } from '../../lambdas/adapters/timer-items.js';
 import { dueTimers } from '../../lambdas/adapters/timer-queue.js';
 import type { ActionIntent } from '../../lambdas/core/engine.js';
-import { messageIdKey } from '../../lambdas/core/engine.js';
+import { applyRecordsToCustomer, compileJourneys, messageIdKey } from '../../lambdas/core/engine.js';
 import { VersionConflictError } from '../../lambdas/core/errors.js';
 import { processKinesisBatch } from '../../lambdas/processor/process-batch.js';
 import { handler as sweeper } from '../../lambdas/sweeper/handler.js';
@@ -33,8 +33,10 @@ import {
   partitionKeyOf,
   StreamRecord,
   type TimerRecord,
+  timerFiredRecord,
 } from '../../schemas/stream-record.js';
 import type { Timer } from '../../schemas/timer.js';
+import { cartReminderIntent } from './support/actions.js';
 import { pointAdaptersAt } from './support/adapters.js';
 import { startDynamoProxy } from './support/dynamo-proxy.js';
 import { readAllRecords } from './support/kinesis-records.js';
@@ -92,21 +94,8 @@ function timerOf(customerId: string, dueAt: string, timerId = `timer-${randomUUI
   return { timerId, tenantId, customerId, instanceId: `instance-${randomUUID()}`, dueAt };
 }
 
-function actionOf(customerId: string): ActionIntent {
-  const messageId = randomUUID();
-  return {
-    actionId: randomUUID().replaceAll('-', ''),
-    tenantId,
-    customerId,
-    journeyId: 'cart-reminder',
-    journeyVersion: 1,
-    action: 'send-reminder',
-    channel: 'webhook',
-    payload: {},
-    firedAt: now.toISOString(),
-    triggeredBy: { messageId, event: 'cart_abandoned' },
-  };
-}
+const actionOf = (customerId: string): ActionIntent =>
+  cartReminderIntent(tenantId, customerId, now.toISOString());
 
 /** A new customer whose state is written with these timers pending. */
 async function customerWithTimers(dueTimes: string[]): Promise<{ customerId: string; timers: Timer[] }> {
@@ -166,7 +155,7 @@ describe('saveCustomerOutcome with timers', () => {
     expect((await loadCustomerState(tenantId, customerId))?.version).toBe(1);
   });
 
-  it('writes no timer, and cancels none, when the state changed since it was read', async () => {
+  it('cancels no timer when the state changed since it was read; a timer armed before the failed write is stale and changes nothing', async () => {
     const { customerId, timers } = await customerWithTimers([secondsFromNow(60)]);
     const [pending] = timers as [Timer];
     const armed = timerOf(customerId, secondsFromNow(120));
@@ -176,15 +165,19 @@ describe('saveCustomerOutcome with timers', () => {
       cancel: [pending.timerId],
     });
     await expect(stale).rejects.toBeInstanceOf(VersionConflictError);
-    const firstWriteAgain = saveCustomerOutcome(undefined, emptyState(customerId), [], {
-      set: [armed],
-      cancel: [],
-    });
-    await expect(firstWriteAgain).rejects.toBeInstanceOf(VersionConflictError);
 
-    expect(await timerItem(armed)).toBeUndefined();
+    // The cancelled timer stays until a write commits; the armed one was put ahead of the state.
     expect(await timerItem(pending)).toMatchObject({ timer: pending });
+    expect(await timerItem(armed)).toMatchObject({ timer: armed });
+    expect(await listActions(tenantId, customerId)).toEqual([]);
     expect((await loadCustomerState(tenantId, customerId))?.version).toBe(1);
+    // The state waits for no such timer: when it fires, the engine ignores it and deletes it.
+    const ignored = applyRecordsToCustomer(
+      await loadCustomerState(tenantId, customerId),
+      [{ sequenceNumber: '9', record: timerFiredRecord(armed, armed.dueAt) }],
+      compileJourneys([]),
+    );
+    expect(ignored).toMatchObject({ actions: [], timers: { set: [], cancel: [armed.timerId] } });
   });
 
   it('deletes cancelled timers, and cancelling one that is gone changes nothing', async () => {
@@ -246,23 +239,27 @@ describe('saveCustomerOutcome with timers', () => {
     expect((await loadCustomerState(tenantId, customerId))?.version).toBe(2);
   });
 
-  it(`writes ${MAX_ITEMS_PER_WRITE} items (state, actions, timers) in one transaction, and refuses one more`, async () => {
+  it(`writes ${MAX_ITEMS_PER_WRITE} items (state and actions) in one transaction, and refuses one more; timers around it`, async () => {
     const customerId = newCustomer();
-    const actions = Array.from({ length: 49 }, () => actionOf(customerId));
-    const timers = Array.from({ length: 50 }, (_, i) => timerOf(customerId, secondsFromNow(i)));
+    const actions = Array.from({ length: 99 }, () => actionOf(customerId));
+    const timers = Array.from({ length: 60 }, (_, i) => timerOf(customerId, secondsFromNow(i)));
     const before = proxy.requests.length;
 
     await saveCustomerOutcome(undefined, emptyState(customerId), actions, { set: timers, cancel: [] });
 
+    // 60 timers in BatchWriteItem calls of 25, before the state and the actions.
     const writes = proxy.requests.slice(before).map(({ operation }) => operation);
-    expect(writes).toEqual(['TransactWriteItems']);
+    expect(writes).toEqual(['BatchWriteItem', 'BatchWriteItem', 'BatchWriteItem', 'TransactWriteItems']);
     for (const timer of timers) expect(await timerItem(timer)).toMatchObject({ timer });
+    expect(await listActions(tenantId, customerId, 200)).toHaveLength(99);
 
-    // The state, 50 timers armed and the 50 previous ones cancelled: 101 items.
-    const oneTooMany = saveCustomerOutcome(1, emptyState(customerId), [], {
-      set: timers.map(() => timerOf(customerId, secondsFromNow(1))),
-      cancel: timers.map(({ timerId }) => timerId),
-    });
+    // The state and 100 actions: 101 items.
+    const oneTooMany = saveCustomerOutcome(
+      1,
+      emptyState(customerId),
+      Array.from({ length: 100 }, () => actionOf(customerId)),
+      { set: [], cancel: timers.map(({ timerId }) => timerId) },
+    );
     const beforeRefusal = proxy.requests.length;
     await expect(oneTooMany).rejects.toThrow(RangeError);
     expect(proxy.requests.length).toBe(beforeRefusal);
@@ -512,27 +509,49 @@ describe('a journey that waits', () => {
       }),
     );
 
-  it('arms 120 timers and fires 120 reminders an hour later, in writes of at most 100 items', async () => {
+  type BatchRequest = {
+    PutRequest?: { Item: { sk: { S: string } } };
+    DeleteRequest?: { Key: { sk: { S: string } } };
+  };
+  /** Sort keys put and deleted by BatchWriteItem since `since`. */
+  const batchWritten = (since: number) =>
+    proxy.requests
+      .slice(since)
+      .filter(({ operation }) => operation === 'BatchWriteItem')
+      .flatMap(({ body }) =>
+        Object.values(
+          (JSON.parse(body) as { RequestItems: Record<string, BatchRequest[]> }).RequestItems,
+        ).flat(),
+      )
+      .map((request) => request.PutRequest?.Item.sk.S ?? `delete ${request.DeleteRequest?.Key.sk.S}`);
+
+  it('arms 120 timers and fires 120 reminders an hour later, in transactions of at most 100 items', async () => {
     await seedTenant({ tenantId, journeys: waitingJourneys });
     const customerId = newCustomer();
     await putRecordsDurably(Array.from({ length: 10 }, () => tick(customerId)));
     const ticks = await readAllRecords(resources.eventsStream);
     let since = proxy.requests.length;
 
-    // 10 events × 12 journeys: 120 timers and the state, more than one transaction holds.
+    // 10 events × 12 journeys: 120 timers, put in batches of 25 around one write of the state.
     expect(await processKinesisBatch(ticks)).toMatchObject({
       batchItemFailures: [],
       summary: { applied: 10 },
     });
 
-    let sizes = transactionSizes(since);
-    expect(sizes.length).toBeGreaterThan(1);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_ITEMS_PER_WRITE);
-    // Every transaction writes the state (its hot item, and the parts that changed) once; the
-    // timers are spread over them.
-    const written = sortKeysWritten(since);
-    for (const keys of written) expect(keys.filter((sk) => sk === 'STATE')).toHaveLength(1);
-    expect(written.flat().filter((sk) => sk.startsWith('TIMER#'))).toHaveLength(120);
+    const stateWrites = proxy.requests
+      .slice(since)
+      .filter(
+        ({ operation, body }) =>
+          ['PutItem', 'TransactWriteItems'].includes(operation) && body.includes('"STATE"'),
+      );
+    expect(stateWrites).toHaveLength(1);
+    const timersPut = batchWritten(since).filter((sk) => sk.startsWith('TIMER#'));
+    expect(timersPut).toHaveLength(120);
+    expect(
+      sortKeysWritten(since)
+        .flat()
+        .filter((sk) => sk.startsWith('TIMER#')),
+    ).toEqual([]);
     expect(await timerItemsOf(customerId)).toHaveLength(120);
 
     expect(await sweepDueTimers(new Date(now.getTime() + 3_599_000))).toMatchObject({ fired: 0 });
@@ -540,14 +559,17 @@ describe('a journey that waits', () => {
     const fired = (await timerRecords()).map(({ record }) => record);
     since = proxy.requests.length;
 
-    // Each timer's record deletes its item and fires a reminder: 240 items, in several writes.
+    // Each timer's record fires a reminder (its action and its decision: 240 items, more than one
+    // transaction holds, so several writes) and deletes the timer's item after its write.
     expect(await processKinesisBatch(fired)).toMatchObject({
       batchItemFailures: [],
       summary: { applied: 120 },
     });
 
-    sizes = transactionSizes(since);
+    const sizes = transactionSizes(since);
+    expect(sizes.length).toBeGreaterThan(1);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_ITEMS_PER_WRITE);
+    expect(batchWritten(since).filter((sk) => sk.startsWith('delete TIMER#'))).toHaveLength(120);
     expect(await timerItemsOf(customerId)).toEqual([]);
     const reminders = await listActions(tenantId, customerId, 1_000);
     expect(reminders).toHaveLength(120);
@@ -556,6 +578,38 @@ describe('a journey that waits', () => {
     // A replay of the timers' records changes nothing.
     expect(await processKinesisBatch(fired)).toMatchObject({ summary: { applied: 0, duplicates: 120 } });
     expect(await listActions(tenantId, customerId, 1_000)).toHaveLength(120);
+  });
+
+  it('gives the same state, timers and reminders when the processor dies between its timers and its state', async () => {
+    await seedTenant({ tenantId, journeys: waitingJourneys });
+    const customerId = newCustomer();
+    await putRecordsDurably([tick(customerId)]);
+    const ticks = await readAllRecords(resources.eventsStream);
+    // The first attempt puts the 12 timers, then its state write fails: the batch is retried.
+    proxy.failNext('TransactWriteItems', '"STATE"', customerPartition(tenantId, customerId));
+    const first = await processKinesisBatch(ticks);
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(await loadCustomerState(tenantId, customerId)).toBeUndefined();
+    const armedBefore = (await timerItemsOf(customerId)).map((item) => item.sk).sort();
+    expect(armedBefore).toHaveLength(12);
+
+    expect(await processKinesisBatch(ticks)).toMatchObject({
+      batchItemFailures: [],
+      summary: { applied: 1 },
+    });
+    expect(await loadCustomerState(tenantId, customerId)).toMatchObject({ eventCount: 1, version: 1 });
+    // The retry armed the same timers (same ids): none twice.
+    expect((await timerItemsOf(customerId)).map((item) => item.sk).sort()).toEqual(armedBefore);
+
+    expect(await sweepDueTimers(new Date(now.getTime() + 3_600_000))).toMatchObject({ fired: 12 });
+    expect(await processKinesisBatch((await timerRecords()).map(({ record }) => record))).toMatchObject({
+      batchItemFailures: [],
+      summary: { applied: 12 },
+    });
+    const reminders = await listActions(tenantId, customerId);
+    expect(reminders).toHaveLength(12);
+    expect(new Set(reminders.map(({ journeyId }) => journeyId)).size).toBe(12);
+    expect(await timerItemsOf(customerId)).toEqual([]);
   });
 
   async function timerItemsOf(customerId: string) {

@@ -2,24 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { itemsInWrite, MAX_ITEMS_PER_WRITE } from '../../lambdas/adapters/customer-store.js';
 import { firstSliceThatFits } from '../../lambdas/processor/slice-to-fit.js';
-import type { Timer } from '../../schemas/timer.js';
 
-const timer = (timerId: string): Timer => ({
-  timerId,
-  tenantId: 'acme',
-  customerId: 'claire',
-  instanceId: 'welcome-1',
-  dueAt: '2030-01-01T00:00:00.000Z',
-});
+const extra = (sk: string) => ({ Put: { TableName: 'customers', Item: { pk: 'acme#claire', sk } } });
 
 describe('itemsInWrite', () => {
-  it('counts the state, the actions, the timers armed and the timers removed', () => {
+  it('counts the state, the actions and the extra writes of the transaction', () => {
     expect(itemsInWrite([])).toBe(1);
-    expect(itemsInWrite(['a1', 'a2'], { set: [timer('t1'), timer('t2')], cancel: ['t3'] })).toBe(6);
-  });
-
-  it('counts a timer once however often it is named', () => {
-    expect(itemsInWrite([], { set: [timer('t1'), timer('t1')], cancel: ['t1', 't2', 't2'] })).toBe(3);
+    expect(itemsInWrite(['a1', 'a2'], [extra('CAPS'), extra('DECISION#1')])).toBe(5);
   });
 });
 
@@ -35,7 +24,7 @@ describe('firstSliceThatFits', () => {
     expect(firstSliceThatFits(items.length, outcomeOf(items), fits)).toEqual({ take: 100, outcome: 100 });
   });
 
-  it('halves the slice until it fits: 60 records each arming one timer and cancelling another', () => {
+  it('halves the slice until it fits: 60 records each firing an action and writing its decision', () => {
     const items = new Array(60).fill(2);
     expect(firstSliceThatFits(items.length, outcomeOf(items), fits)).toEqual({ take: 30, outcome: 61 });
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { expect } from 'vitest';
 import { actionSortKey, customerPartition } from '../../../lambdas/adapters/customer-store.js';
+import type { ActionIntent } from '../../../lambdas/core/engine.js';
 import { handler as customerApi } from '../../../lambdas/customer-api/handler.js';
 import type { HttpResult } from '../../../lambdas/http/responses.js';
 import { handler as ingest } from '../../../lambdas/ingest/handler.js';
@@ -45,4 +46,25 @@ export async function fireCartReminder(eventsStream: string, tenant: SeededTenan
   const action = actions[0] as Action;
   const key = { pk: customerPartition(tenant.tenantId, customerId), sk: actionSortKey(action) };
   return { customerId, action, key };
+}
+
+/** An action intent of the cart reminder, as the engine would fire it, for the store's own tests. */
+export function cartReminderIntent(
+  tenantId: string,
+  customerId: string,
+  firedAt: string,
+  ids: { actionId?: string; messageId?: string } = {},
+): ActionIntent {
+  return {
+    actionId: ids.actionId ?? randomUUID().replaceAll('-', ''),
+    tenantId,
+    customerId,
+    journeyId: 'cart-reminder',
+    journeyVersion: 1,
+    action: 'send-reminder',
+    channel: 'webhook',
+    payload: {},
+    firedAt,
+    triggeredBy: { messageId: ids.messageId ?? randomUUID(), event: 'cart_abandoned' },
+  };
 }

@@ -18,6 +18,8 @@ interface Hold {
   matches: (operation: string, body: string) => boolean;
   arrived: () => void;
   released: Promise<void>;
+  /** Answer with a non-retryable error instead of forwarding: the caller dies there. */
+  fail?: boolean;
 }
 
 /**
@@ -44,6 +46,17 @@ export async function startDynamoProxy(target: string) {
       if (hold !== undefined) {
         hold.arrived();
         await hold.released;
+        if (hold.fail) {
+          // A validation error: the SDK does not retry it, so the write fails as a crash would.
+          outgoing.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+          outgoing.end(
+            JSON.stringify({
+              __type: 'com.amazon.coral.validate#ValidationException',
+              message: 'failed by the test proxy',
+            }),
+          );
+          return;
+        }
       }
       const forwarded = httpRequest(
         {
@@ -86,6 +99,18 @@ export async function startDynamoProxy(target: string) {
         released,
       });
       return { reached, release };
+    },
+    /**
+     * Fails the next request for `operation` whose body contains every one of `fragments`, as if
+     * the writer crashed there: the request never reaches DynamoDB Local.
+     */
+    failNext(operation: string, ...fragments: string[]): void {
+      holds.push({
+        matches: (op, body) => op === operation && fragments.every((fragment) => body.includes(fragment)),
+        arrived: () => {},
+        released: Promise.resolve(),
+        fail: true,
+      });
     },
     close: () =>
       new Promise<void>((resolve) => {
