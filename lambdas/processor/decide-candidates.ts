@@ -20,6 +20,9 @@ import type { ActionIntent, CustomerOutcome, SequencedRecord } from '../core/eng
 /** Items a slice's decisioning may add to the write: a decision per intent, and the caps item. */
 export const decisionItemsBound = (outcome: Pick<CustomerOutcome, 'actions'>) => outcome.actions.length + 1;
 
+const sameEntries = (a: CapsHistory, b: CapsHistory) =>
+  a.entries.length === b.entries.length && JSON.stringify(a.entries) === JSON.stringify(b.entries);
+
 function feedbackOf(records: readonly SequencedRecord[], policy: DecisionPolicy): FeedbackEvent[] {
   const events: FeedbackEvent[] = [];
   for (const { record } of records) {
@@ -113,8 +116,13 @@ export function customerDecisions(tenantId: string, customerId: string) {
           });
         }
       }
-      extraWrites.push(capsHistoryWrite(tenantId, customerId, current));
-      history = { ...current, version: read.version + 1 };
+      // Nothing sent and nothing fed back: the item stays as it is, which costs no write. The
+      // decisions still hold without its version check: other writers only ever add sends and
+      // feedback, which never turn a suppression into a send.
+      if (!sameEntries(read, current)) {
+        extraWrites.push(capsHistoryWrite(tenantId, customerId, current));
+        history = { ...current, version: read.version + 1 };
+      }
       return { actions, suppressed, extraWrites, retentionDays };
     },
   };

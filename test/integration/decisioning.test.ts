@@ -201,6 +201,23 @@ describe('next best action in the processor', () => {
     ]);
   });
 
+  it('writes no caps item when nothing was sent or fed back', async () => {
+    const customer = `c-${randomUUID()}`;
+    const unknown = cartAbandoned(customer, '2026-03-10T12:10:00.000Z', 0, TENANT, 'action_viewed', {
+      actionId: 'an-action-never-sent',
+    });
+    expect(await processKinesisBatch([unknown])).toMatchObject({
+      batchItemFailures: [],
+      summary: { applied: 1 },
+    });
+    const items = await customerItems(TENANT, customer);
+    expect(items.map((item) => item.sk)).not.toContain('CAPS');
+    expect(items.map((item) => item.sk)).toContain('STATE');
+    // A send afterwards writes it, from version 0.
+    await processKinesisBatch([cartAbandoned(customer, '2026-03-10T12:20:00.000Z', 80)]);
+    expect(await loadCapsHistory(TENANT, customer)).toMatchObject({ version: 1 });
+  });
+
   it('keeps actions and decisions for the tenant’s retention: firedAt + retentionDays', async () => {
     const tenantId = `keep30-${randomUUID().slice(0, 8)}`;
     await seedTenant({
