@@ -45,7 +45,7 @@ const COLD_PARTS: Record<string, readonly string[]> = {
 const OTHER_PART = 'other';
 /** The older message ids: rewritten once every NEWEST_IDS_MAX events. */
 const IDS_PART = 'ids';
-export const NEWEST_IDS_MAX = 16;
+export const NEWEST_IDS_MAX = 24;
 /** Fields the layout handles itself. */
 const OWN_FIELDS = new Set(['version', 'recentMessageIds']);
 

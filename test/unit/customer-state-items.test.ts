@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import {
   HOT_ITEM_BUDGET,
   HOT_SORT_KEY,
-  NEWEST_IDS_MAX,
   planStateWrite,
   readStateItems,
   type StateWrite,
@@ -52,6 +51,7 @@ describe('packed message ids', () => {
 
   it('keep the older block while the newest ids are few, then fold the whole window into a new block', () => {
     const ids = Array.from({ length: 120 }, (_, i) => `m-${i}`);
+    const NEWEST_IDS_MAX = 16;
     const first = splitWindow(ids.slice(0, 100), undefined, NEWEST_IDS_MAX);
     expect(first).toEqual({ block: ids.slice(0, 100), skip: 0, newest: [] });
     const later = splitWindow(ids.slice(10, 110), first.block, NEWEST_IDS_MAX);
