@@ -109,7 +109,7 @@ export const MyConsentResponse = z.object({ consent: ConsentLedger.nullable() })
 export const DecisionPage = z.object({ decisions: z.array(Decision), nextCursor: z.string().optional() });
 export type DecisionPage = z.infer<typeof DecisionPage>;
 
-/** `GET /v1/me/erasure/{erasureId}`: `pending` until the processor has applied it (or for an id it never saw). */
+/** `GET /v1/me/erasure/{erasureId}`: `pending` until the processor has applied it; an id never asked for (or asked for more than 8 days ago) is 404. */
 export const ErasureStatusResponse = z.object({
   erasureId: z.string(),
   status: z.enum(['pending', 'completed']),

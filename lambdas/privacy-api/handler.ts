@@ -55,7 +55,9 @@ const ROUTES: Record<string, Answer> = {
     jsonResponse(202, await requestErasure(me.tenantId, me.customerId, 'customer', now)),
   'GET /v1/me/erasure/{erasureId}': async (event, me) => {
     const { erasureId } = parseWith(ErasurePath, event.pathParameters ?? {}, ['pathParameters']);
-    return jsonResponse(200, { erasureId, ...(await erasureStatus(me.tenantId, me.customerId, erasureId)) });
+    const status = await erasureStatus(me.tenantId, me.customerId, erasureId);
+    if (status === undefined) throw new NotFoundError('No erasure with this id was asked for.');
+    return jsonResponse(200, { erasureId, ...status });
   },
 };
 

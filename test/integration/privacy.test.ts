@@ -479,6 +479,16 @@ describe('erasure', () => {
     const receipt = ErasureReceipt.parse(JSON.parse(answered.body));
     expect(receipt.status).toBe('pending');
     expect(receipt.covers).toContain('consent history');
+    const statusOf = async (erasureId: string) =>
+      me('GET /v1/me/erasure/{erasureId}', token, { pathParameters: { erasureId } });
+    expect(JSON.parse((await statusOf(receipt.erasureId)).body)).toEqual({
+      erasureId: receipt.erasureId,
+      status: 'pending',
+    });
+    // An id this customer never asked for is not "pending": nobody will ever complete it.
+    const unknown = await statusOf(randomUUID());
+    expect(unknown.statusCode).toBe(404);
+    expect(JSON.parse(unknown.body)).toMatchObject({ code: 'not_found' });
     // Received before the erasure, put in the stream after it (in flight): dropped.
     const late = (messageId: string): CallRecord => ({
       kind: 'call',
