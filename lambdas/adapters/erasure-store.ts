@@ -4,6 +4,7 @@ import { dynamo } from './aws-clients.js';
 import { batchWrite } from './batch-write.js';
 import { customerPartition } from './customer-store.js';
 import { env } from './env.js';
+import { ERASED_KEY_PREFIX } from './table-design.js';
 
 /**
  * How long a tombstone outlives its erasure: longer than the stream keeps records
@@ -28,7 +29,7 @@ export interface Tombstone {
  */
 export function tombstoneKey(tenantId: string, customerId: string) {
   const digest = createHmac('sha256', env().ERASURE_SALT).update(`${tenantId}#${customerId}`).digest('hex');
-  return { pk: `ERASED#${digest}`, sk: 'ERASED' };
+  return { pk: `${ERASED_KEY_PREFIX}${digest}`, sk: 'ERASED' };
 }
 
 export async function loadTombstone(tenantId: string, customerId: string): Promise<Tombstone | undefined> {

@@ -44,6 +44,8 @@ export const CONFIG_TABLE = {
  *           versioned, written by the processor and the decision API under a condition
  * - erasure tombstone: pk `ERASED#<salted hash of tenant#customer>`, sk `ERASED`: holds no
  *           personal data; records for that customer received before the erasure are dropped
+ * - erasure receipt: the tombstone's pk, sk `REQUEST#<erasureId>`: an erasure was asked for
+ *           (a status tells a pending erasure from an unknown id); TTL = the tombstone's life
  *
  * The table's stream (NEW_IMAGE) feeds the dispatcher with newly written actions: the outbox
  * pattern, so an action is delivered if and only if the state change that produced it was
@@ -88,6 +90,15 @@ export const CUSTOMERS_TABLE = {
  * an action or a timer.
  */
 export const IMPRESSION_ATTRIBUTES = ['pk', 'sk', 'version', 'entries', 'decision', 'expiresAt'] as const;
+
+/** The partition prefix of tombstones and erasure receipts (a salted hash follows it). */
+export const ERASED_KEY_PREFIX = 'ERASED#';
+
+/**
+ * Every attribute of an erasure receipt: the APIs that take erasure requests may write items under
+ * ERASED_KEY_PREFIX with these attributes and nothing else.
+ */
+export const ERASURE_RECEIPT_ATTRIBUTES = ['pk', 'sk', 'requestedAt', 'expiresAt'] as const;
 
 export const EVENTS_STREAM = {
   logicalName: 'EventsStream',

@@ -6,7 +6,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CONFIG_TABLE, IMPRESSION_ATTRIBUTES } from '../../lambdas/adapters/table-design.js';
+import {
+  CONFIG_TABLE,
+  ERASED_KEY_PREFIX,
+  ERASURE_RECEIPT_ATTRIBUTES,
+  IMPRESSION_ATTRIBUTES,
+} from '../../lambdas/adapters/table-design.js';
 import { HTTP_ROUTES, type HttpFunctionName } from '../../lambdas/http/routes.js';
 import type { EcouteData } from '../data/ecoute-data.js';
 import { EcouteFunction, type EcouteFunctionSettings } from './ecoute-function.js';
@@ -16,6 +21,23 @@ interface HttpFunctionSpec {
   readonly id: string;
   readonly description: string;
   readonly grant: (fn: IFunction, data: EcouteData) => void;
+}
+
+/**
+ * An erasure request leaves a receipt beside the tombstone: only items under the tombstones'
+ * partition prefix, only with a receipt's attributes — never a customer's own item.
+ */
+function grantErasureReceipts(fn: IFunction, data: EcouteData): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:PutItem'],
+      resources: [data.customers.table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ERASED_KEY_PREFIX}*`] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...ERASURE_RECEIPT_ATTRIBUTES] },
+      },
+    }),
+  );
 }
 
 /**
@@ -50,6 +72,7 @@ const HTTP_FUNCTIONS: Record<HttpFunctionName, HttpFunctionSpec> = {
       data.customers.table.grantReadData(fn);
       // Erasure requests travel through the stream, like every change to a customer.
       data.events.stream.grantWrite(fn);
+      grantErasureReceipts(fn, data);
     },
   },
   'privacy-api': {
@@ -60,6 +83,7 @@ const HTTP_FUNCTIONS: Record<HttpFunctionName, HttpFunctionSpec> = {
       data.config.table.grantReadData(fn);
       data.customers.table.grantReadData(fn);
       data.events.stream.grantWrite(fn);
+      grantErasureReceipts(fn, data);
     },
   },
   'decision-api': {

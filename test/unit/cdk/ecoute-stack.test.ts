@@ -8,6 +8,8 @@ import { TOMBSTONE_DAYS } from '../../../lambdas/adapters/erasure-store.js';
 import {
   CONFIG_TABLE,
   CUSTOMERS_TABLE,
+  ERASED_KEY_PREFIX,
+  ERASURE_RECEIPT_ATTRIBUTES,
   IMPRESSION_ATTRIBUTES,
   KEY,
 } from '../../../lambdas/adapters/table-design.js';
@@ -361,7 +363,7 @@ describe('EcouteStack permissions', () => {
     ]);
   });
 
-  it('lets only the processor put items in the customers table, and the decision API its impressions', () => {
+  it('lets only the processor put items in the customers table, the decision API its impressions, the customer and privacy APIs erasure receipts', () => {
     const customersTable = logicalId(stack.data.customers.table);
     const roles = Object.keys(template.findResources('AWS::IAM::Role'));
     const putters = roles.filter((role) =>
@@ -373,8 +375,34 @@ describe('EcouteStack permissions', () => {
       [
         roleOf(stack.processor.function.function),
         roleOf(stack.api.functions['decision-api'].function),
+        roleOf(stack.api.functions['customer-api'].function),
+        roleOf(stack.api.functions['privacy-api'].function),
       ].sort(),
     );
+  });
+
+  it('lets the customer and privacy APIs put only erasure receipts: under the tombstones’ prefix, with their attributes', () => {
+    const customersTable = logicalId(stack.data.customers.table);
+    for (const name of ['customer-api', 'privacy-api'] as const) {
+      const statements = statementsOfRole(roleOf(stack.api.functions[name].function));
+      const writes = statements.filter(
+        (s) =>
+          mentions(s, customersTable) && asArray(s.Action).some((action) => writeActions.includes(action)),
+      );
+      expect(writes).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:PutItem',
+          Resource: { 'Fn::GetAtt': [customersTable, 'Arn'] },
+          Condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ERASED_KEY_PREFIX}*`] },
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...ERASURE_RECEIPT_ATTRIBUTES] },
+          },
+        },
+      ]);
+    }
+    for (const attribute of ['state', 'action', 'timer', 'erasedAt', 'erasureIds'])
+      expect(ERASURE_RECEIPT_ATTRIBUTES).not.toContain(attribute);
   });
 
   it('lets the decision API get customers’ items by key and put only CAPS and DECISION# items, in a transaction', () => {
