@@ -1,7 +1,7 @@
 import type { ActionWebhookBody } from '../../schemas/action.js';
 import type { CustomerState } from '../../schemas/customer-state.js';
 import { ANONYMOUS_PREFIX, eventNameOf } from '../../schemas/segment-call.js';
-import type { CallRecord, StreamRecord } from '../../schemas/stream-record.js';
+import type { CallRecord, MergeRecord, StreamRecord } from '../../schemas/stream-record.js';
 import {
   applyConsentRecord,
   type ConsentEffects,
@@ -9,6 +9,7 @@ import {
   gateCall,
   noConsentEffects,
 } from './consent/customer-consent.js';
+import { exitInstancesOnWithdrawal, ledgerWithdraws } from './consent/withdrawal.js';
 import { linkToKnownCustomer, mergeHistory } from './identity.js';
 import {
   applyEventToJourneys,
@@ -179,7 +180,13 @@ function applyOne(
     return state;
   }
   if (record.kind === 'merge') {
-    const merged = mergeHistory(state, record.history, record.from);
+    const merged = withdrawnByMerge(
+      state,
+      mergeHistory(state, record.history, record.from),
+      record,
+      journeys,
+      effects,
+    );
     if (!record.from.startsWith(ANONYMOUS_PREFIX)) return merged;
     const anonymousId = record.from.slice(ANONYMOUS_PREFIX.length);
     return { ...merged, profile: withAnonymousId(merged.profile ?? emptyProfile(), anonymousId) };
@@ -196,6 +203,31 @@ function applyOne(
   }
   if (record.kind === 'consent') return applyConsentRecord(state, record, journeys, effects);
   return applyCall(state, record, journeys, effects);
+}
+
+/**
+ * The joined id's consents join the customer's, newer-wins: a refusal newer than the customer's
+ * grant withdraws it, with the same effects as a consent record's (journeys that need it exit at
+ * once, undelivered actions are checked after the write).
+ */
+function withdrawnByMerge(
+  before: CustomerState,
+  merged: CustomerState,
+  record: MergeRecord,
+  journeys: PublishedJourneys,
+  effects: CustomerEffects,
+): CustomerState {
+  const at = Date.parse(record.receivedAt);
+  if (!ledgerWithdraws(before.consent, merged.consent, journeys.consent, at)) return merged;
+  effects.consent.withdrawn = true;
+  return exitInstancesOnWithdrawal(
+    merged,
+    before.consent,
+    journeys,
+    journeys.consent,
+    effects,
+    record.receivedAt,
+  );
 }
 
 /** A call: the profile side first, then counters and journeys, then the customer's totals. */

@@ -3,7 +3,7 @@ import { consentPolicyOf } from '../../lambdas/core/consent/consent-policy.js';
 import { applyRecordsToCustomer, compileJourneys } from '../../lambdas/core/engine.js';
 import type { ConsentChange } from '../../schemas/consent.js';
 import { Journey } from '../../schemas/journey.js';
-import type { ConsentRecord } from '../../schemas/stream-record.js';
+import type { ConsentRecord, MergeRecord } from '../../schemas/stream-record.js';
 import { identifyRecord, seq, TENANT, trackRecord } from './support/journey-records.js';
 
 const welcome = Journey.parse({
@@ -117,6 +117,57 @@ describe('the arrival gate in the engine', () => {
     expect(withdrawn.timers.cancel).toEqual([timer?.timerId]);
     expect(withdrawn.metrics).toEqual([expect.objectContaining({ journeyId: 'remind', name: 'exited' })]);
     expect(withdrawn.consent.withdrawn).toBe(true);
+  });
+
+  it('exits a waiting journey at once when a merged id brings a newer refusal of what it needs', () => {
+    const granting = consentPolicyOf(
+      { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
+      [],
+    );
+    const journeys = compileJourneys([remind], [], granting);
+    const entered = applyRecordsToCustomer(
+      undefined,
+      [{ sequenceNumber: seq(1), record: trackRecord('claire', 'Cart Abandoned', T0, 'm1') }],
+      journeys,
+    );
+    const [timer] = entered.timers.set;
+    // The device Claire used anonymously refused marketing after she entered the journey.
+    const merge: MergeRecord = {
+      kind: 'merge',
+      tenantId: TENANT,
+      customerId: 'claire',
+      receivedAt: T1,
+      mergeId: 'link-1:merge',
+      from: 'anon:device-1',
+      history: {
+        eventCount: 1,
+        firstSeenAt: T0,
+        lastSeenAt: T1,
+        journeys: {},
+        consent: {
+          purposes: { marketing: { status: 'denied', at: T1, source: 'tracking:web' } },
+          channels: {},
+        },
+      },
+    };
+    const merged = applyRecordsToCustomer(
+      entered.state,
+      [{ sequenceNumber: seq(2), record: merge }],
+      journeys,
+    );
+    expect(merged.state.consent?.purposes.marketing?.status).toBe('denied');
+    expect(merged.state.instances).toBeUndefined();
+    expect(merged.timers.cancel).toEqual([timer?.timerId]);
+    expect(merged.metrics).toEqual([expect.objectContaining({ journeyId: 'remind', name: 'exited' })]);
+    expect(merged.consent.withdrawn).toBe(true);
+    // A merge whose consents withdraw nothing leaves the journey running.
+    const quiet = applyRecordsToCustomer(
+      entered.state,
+      [{ sequenceNumber: seq(2), record: { ...merge, history: { ...merge.history, consent: undefined } } }],
+      journeys,
+    );
+    expect(Object.keys(quiet.state.instances ?? {})).toHaveLength(1);
+    expect(quiet.consent.withdrawn).toBe(false);
   });
 
   it('leaves a journey running when what was withdrawn is not what it needs', () => {

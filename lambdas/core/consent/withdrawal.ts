@@ -1,5 +1,5 @@
-import type { ConsentChange, ConsentChannel, ConsentLedger } from '../../../schemas/consent.js';
-import { consentChannelOf } from '../../../schemas/consent.js';
+import type { ConsentChange, ConsentLedger } from '../../../schemas/consent.js';
+import { ConsentChannel, consentChannelOf } from '../../../schemas/consent.js';
 import type { CustomerState } from '../../../schemas/customer-state.js';
 import type { Journey } from '../../../schemas/journey.js';
 import { type JourneyEffects, type PublishedJourneys, versionKey } from '../journey-runtime.js';
@@ -72,6 +72,35 @@ export function changeWithdraws(
     status === 'denied' ? [purpose] : [],
   );
   const purposes = change.gpc === true ? [...refused, ...OBJECTED_BY_GPC] : refused;
+  const channels = (Object.entries(change.channels) as [ConsentChannel, string][]).flatMap(
+    ([channel, status]) => (status === 'denied' ? [channel] : []),
+  );
+  return anyWithdrawn(before, after, policy, purposes, channels, at);
+}
+
+/**
+ * Did replacing ledger `before` by `after` withdraw anything at all (a merge joins two ledgers,
+ * newer-wins, so any purpose the tenant knows or channel may have turned to a refusal)?
+ */
+export function ledgerWithdraws(
+  before: ConsentLedger | undefined,
+  after: ConsentLedger | undefined,
+  policy: ConsentPolicy,
+  at: number,
+): boolean {
+  const purposes = new Set([...policy.purposes, ...OBJECTED_BY_GPC, ...Object.keys(after?.purposes ?? {})]);
+  return anyWithdrawn(before, after, policy, [...purposes], ConsentChannel.options, at);
+}
+
+/** Whether one of `purposes` or `channels` was allowed under `before` and is refused under `after`. */
+function anyWithdrawn(
+  before: ConsentLedger | undefined,
+  after: ConsentLedger | undefined,
+  policy: ConsentPolicy,
+  purposes: readonly string[],
+  channels: readonly ConsentChannel[],
+  at: number,
+): boolean {
   if (
     withdraws(
       before,
@@ -82,8 +111,7 @@ export function changeWithdraws(
     )
   )
     return true;
-  return (Object.entries(change.channels) as [ConsentChannel, string][]).some(([channel, status]) => {
-    if (status !== 'denied') return false;
+  return channels.some((channel) => {
     // A channel's basis does not depend on the purpose asked with it.
     const use = { purpose: DEFAULT_ACTION_PURPOSE, channel };
     return (
