@@ -8,6 +8,7 @@ import { compileJourneys, type PublishedJourneys } from '../core/engine.js';
 import { clearApiKeyCache } from './api-key-store.js';
 import { dynamo } from './aws-clients.js';
 import { getConfigDocument } from './config-document-store.js';
+import { loadDecisionPolicy } from './decision-policy-store.js';
 import { env } from './env.js';
 import { clearPrivacyKeyCache } from './privacy-key-store.js';
 import { queryByPrefix } from './query-by-prefix.js';
@@ -84,7 +85,12 @@ export async function loadPublishedJourneys(tenantId: string): Promise<Published
       const journey = Journey.parse(item.journey);
       (String(item.sk).startsWith('JOURNEYVERSION#') ? versions : current).push(journey);
     }
-    return compileJourneys(current, versions, await loadConsentPolicy(tenantId));
+    const [consent, decisions] = await Promise.all([
+      loadConsentPolicy(tenantId),
+      loadDecisionPolicy(tenantId),
+    ]);
+    // The catalog's behaviour counts are kept with the journeys': one engine keeps all counters.
+    return compileJourneys(current, versions, consent, decisions.countedConditions);
   });
 }
 

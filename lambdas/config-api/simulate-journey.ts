@@ -66,7 +66,12 @@ export function simulateJourney(
   const request = SimulateRequestSchema.parse(input);
   const { customerId } = request;
   // The simulated version is the one new customers enter, whatever its stored status.
-  const journeys = compileJourneys([{ ...journey, status: 'published' }], [], policies.consent);
+  const journeys = compileJourneys(
+    [{ ...journey, status: 'published' }],
+    [],
+    policies.consent,
+    policies.decision.countedConditions,
+  );
   const events = [...request.events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const firstAt = Date.parse(events[0]?.at ?? '');
   const lastAt = Date.parse(events.at(-1)?.at ?? '');

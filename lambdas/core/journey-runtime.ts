@@ -1,4 +1,5 @@
 import type { ActionWebhookBody } from '../../schemas/action.js';
+import type { Condition } from '../../schemas/condition.js';
 import type { CustomerState, JourneyInstance } from '../../schemas/customer-state.js';
 import { durationSeconds } from '../../schemas/duration.js';
 import type { Journey, Step } from '../../schemas/journey.js';
@@ -97,14 +98,18 @@ function compileJourney(journey: Journey, counters: CounterRegistry): CompiledJo
 /**
  * Compiles a tenant's journeys: `current` are the versions new customers enter (paused ones
  * admit nobody), `olderVersions` those that running instances may still be on, `consent` the
- * tenant's consent policy (opt-in when not given: events without consent are dropped).
+ * tenant's consent policy (opt-in when not given: events without consent are dropped),
+ * `alsoCounted` conditions that decisioning reads, whose behaviour counts the state must keep.
  */
 export function compileJourneys(
   current: readonly Journey[],
   olderVersions: readonly Journey[] = [],
   consent: ConsentPolicy = OPT_IN_POLICY,
+  alsoCounted: readonly Condition[] = [],
 ): PublishedJourneys {
   const counters = new CounterRegistry();
+  // Conditions read elsewhere (the action catalog's): only their counters are kept here.
+  for (const condition of alsoCounted) compileCondition(condition, counters);
   const byVersion = new Map<string, CompiledJourney>();
   for (const journey of olderVersions)
     byVersion.set(versionKey(journey.id, journey.version), compileJourney(journey, counters));

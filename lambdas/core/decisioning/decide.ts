@@ -7,6 +7,7 @@ import { durationSeconds } from '../../../schemas/duration.js';
 import type { ActionChannel } from '../../../schemas/journey.js';
 import type { EvaluationContext } from '../conditions.js';
 import { consentAllows } from '../consent/consent-allows.js';
+import { countWithin } from '../counters.js';
 import { outsideQuietHours, resolveTimeZone } from '../local-time.js';
 import { sendsOf, withEntries } from './caps-history.js';
 import { isOutbound, rankChannels } from './channel-choice.js';
@@ -21,7 +22,7 @@ export type { Candidate } from './factors.js';
 export interface DecisionContext {
   tenantId: string;
   customerId: string;
-  state: Pick<CustomerState, 'profile' | 'channels' | 'lastStoreVisit' | 'consent'>;
+  state: Pick<CustomerState, 'profile' | 'channels' | 'lastStoreVisit' | 'consent' | 'counters'>;
 }
 
 /** A candidate that won: where to send it and what to send. */
@@ -202,6 +203,12 @@ export function decide(
 ): DecideResult {
   const traits = traitsOf(context.state);
   const decidedAt = new Date(now).toISOString();
+  const count = (counterId: string, withinSeconds: number) => {
+    const spec = policy.counters.get(counterId);
+    return spec === undefined
+      ? 0
+      : countWithin(context.state.counters?.[counterId], spec.bucketSeconds, withinSeconds, now);
+  };
   const ids = new Set(candidates.map((candidate) => candidate.decisionId));
   // A candidate replayed after its send was stored is not counted against itself.
   const working: CapsHistory = {
@@ -236,7 +243,7 @@ export function decide(
   const eligible: (Ranked & { options: ChannelOption[] })[] = [];
   for (const [index, candidate] of candidates.entries()) {
     const catalog = policy.catalog.get(candidate.action);
-    const evaluation: EvaluationContext = { event: candidate.event, traits, now, count: () => 0 };
+    const evaluation: EvaluationContext = { event: candidate.event, traits, now, count };
     const ranked: Ranked = {
       index,
       candidate,

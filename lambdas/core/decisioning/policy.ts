@@ -1,3 +1,4 @@
+import type { Condition } from '../../../schemas/condition.js';
 import type { ActionDefinition, GlobalCaps, TenantSettings } from '../../../schemas/config-api.js';
 import { consentDefaultsOf } from '../../../schemas/config-api.js';
 import type { ConsentDefaults } from '../../../schemas/consent.js';
@@ -49,11 +50,27 @@ export interface DecisionPolicy {
   retentionDays: number;
   /** Catalog action ids by their conversion event's name (feedback). */
   conversionsByEvent: ReadonlyMap<string, string[]>;
+  /** The counters the catalog's conditions read (the engine keeps them: `countedConditions`). */
+  counters: CounterRegistry;
+  /**
+   * The catalog's conditions that count behaviour (eligibility, propensity rules): compiled with
+   * the journeys (`compileJourneys`), so that the engine keeps their counters in the state.
+   */
+  countedConditions: readonly Condition[];
+}
+
+/** Whether a condition counts behaviour anywhere in its tree. */
+function counts(condition: Condition): boolean {
+  if ('all' in condition) return condition.all.some(counts);
+  if ('any' in condition) return condition.any.some(counts);
+  if ('not' in condition) return counts(condition.not);
+  return 'count' in condition;
 }
 
 /**
- * Compiles a tenant's catalog, settings and caps into a policy. Behaviour counts in an
- * eligibility condition read as 0: the catalog keeps no counters of its own.
+ * Compiles a tenant's catalog, settings and caps into a policy. Behaviour counts in its
+ * conditions read the customer's counters, which the engine keeps once the journeys are compiled
+ * with `countedConditions` (counting starts then, as for a journey's condition).
  */
 export function buildPolicy(
   catalog: readonly ActionDefinition[],
@@ -63,8 +80,11 @@ export function buildPolicy(
   const counters = new CounterRegistry();
   const actions = new Map<string, CatalogAction>();
   const conversionsByEvent = new Map<string, string[]>();
+  const countedConditions: Condition[] = [];
   for (const definition of catalog) {
     const rules = definition.propensity?.kind === 'rules' ? definition.propensity.rules : [];
+    for (const condition of [definition.eligibility, ...rules.map((rule) => rule.when)])
+      if (condition !== undefined && counts(condition)) countedConditions.push(condition);
     actions.set(definition.id, {
       id: definition.id,
       channels: definition.channels ?? [definition.channel],
@@ -101,6 +121,8 @@ export function buildPolicy(
     actionsPerChannelPerCause: settings?.actionsPerChannelPerCause ?? 1,
     retentionDays: settings?.retentionDays ?? 395,
     conversionsByEvent,
+    counters,
+    countedConditions,
   };
 }
 

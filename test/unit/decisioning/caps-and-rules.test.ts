@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { consentPolicyOf } from '../../../lambdas/core/consent/consent-policy.js';
 import { EMPTY_HISTORY, withEntries } from '../../../lambdas/core/decisioning/caps-history.js';
 import { decide } from '../../../lambdas/core/decisioning/decide.js';
 import { feedbackEntries } from '../../../lambdas/core/decisioning/feedback.js';
+import { applyRecordsToCustomer, compileJourneys } from '../../../lambdas/core/engine.js';
+import type { CustomerState } from '../../../schemas/customer-state.js';
 import type { CapsHistory, HistoryEntry } from '../../../schemas/decisioning.js';
+import { seq, trackRecord } from '../support/journey-records.js';
 import { candidate, catalogAction, contextOf, DAY, HOUR, MIN, policyOf, T0 } from './support.js';
 
 const sent = (n: number, action: string, channel: HistoryEntry['channel'], at: number): HistoryEntry[] =>
@@ -14,6 +18,7 @@ const sent = (n: number, action: string, channel: HistoryEntry['channel'], at: n
     at: new Date(at).toISOString(),
   }));
 const historyOf = (entries: HistoryEntry[]): CapsHistory => withEntries(EMPTY_HISTORY, entries, T0);
+const GRANTING = consentPolicyOf({ purposes: { analytics: true, personalization: true }, channels: {} }, []);
 
 /** A cap of 3 per `per`, checked with N-1, N and N+1 earlier sends inside the window, and N just outside it. */
 describe.each([
@@ -108,6 +113,39 @@ describe('eligibility', () => {
     expect(decide([candidate('vip')], contextOf(), policy, EMPTY_HISTORY, T0).decisions[0]?.reason).toBe(
       'not_eligible',
     );
+  });
+
+  it('reads behaviour counts the engine keeps for the catalog: eligible after the third view of shoes in 7 days', () => {
+    const policy = policyOf([
+      catalogAction('shoe-offer', {
+        eligibility: {
+          count: {
+            event: 'Product Viewed',
+            where: [{ path: 'properties.category', op: 'eq', value: 'shoes' }],
+            within: '7d',
+          },
+          op: 'gte',
+          value: 3,
+        },
+      }),
+    ]);
+    expect(policy.countedConditions).toHaveLength(1);
+    // No journey asks about shoes: the counter exists because the catalog does.
+    const journeys = compileJourneys([], [], GRANTING, policy.countedConditions);
+    let state: CustomerState | undefined;
+    const reasons: (string | undefined)[] = [];
+    for (const [i, category] of ['shoes', 'bags', 'shoes', 'shoes'].entries()) {
+      const record = trackRecord('c1', 'Product Viewed', at(T0 + i * HOUR), `view-${i}`, { category });
+      state = applyRecordsToCustomer(state, [{ sequenceNumber: seq(i), record }], journeys).state;
+      const now = T0 + i * HOUR;
+      reasons.push(
+        decide([candidate('shoe-offer')], contextOf(state), policy, EMPTY_HISTORY, now).decisions[0]?.reason,
+      );
+    }
+    expect(reasons).toEqual(['not_eligible', 'not_eligible', 'not_eligible', undefined]);
+    // Eight days later the views have left the window.
+    const later = decide([candidate('shoe-offer')], contextOf(state), policy, EMPTY_HISTORY, T0 + 8 * DAY);
+    expect(later.decisions[0]?.reason).toBe('not_eligible');
   });
 
   it('keeps a dismissed action away for its cooldown, counted from the dismissal feedback', () => {
