@@ -5,6 +5,7 @@ import {
   publishDeliveryMetrics,
 } from '../../lambdas/adapters/metrics.js';
 import type { JourneyMetric } from '../../lambdas/core/journey-runtime.js';
+import { countDeliveries } from '../../lambdas/dispatcher/delivery-counts.js';
 import { countJourneyMetrics } from '../../lambdas/processor/journey-counts.js';
 
 interface EmfDocument {
@@ -161,6 +162,23 @@ describe('journey metrics as EMF', () => {
 });
 
 describe('delivery metrics as EMF', () => {
+  it('counts attempts per tenant and channel, retries as `retried`, and leaves out attempts another worker claimed', () => {
+    expect(
+      countDeliveries([
+        { outcome: 'delivered', tenantId: 'acme', channel: 'email', latencyMs: 120 },
+        { outcome: 'not_ours' },
+        { outcome: 'retry_scheduled', tenantId: 'acme', channel: 'email' },
+        { outcome: 'delivered', tenantId: 'acme', channel: 'email', latencyMs: 340 },
+        { outcome: 'dead_lettered', tenantId: 'acme', channel: 'sms' },
+        { outcome: 'cancelled', tenantId: 'globex', channel: 'email' },
+      ]),
+    ).toEqual([
+      { tenantId: 'acme', channel: 'email', counts: { delivered: 2, retried: 1 }, latenciesMs: [120, 340] },
+      { tenantId: 'acme', channel: 'sms', counts: { dead_lettered: 1 }, latenciesMs: [] },
+      { tenantId: 'globex', channel: 'email', counts: { cancelled: 1 }, latenciesMs: [] },
+    ]);
+  });
+
   it('publishes outcomes and latencies per tenant and channel', () => {
     const documents = emfWrittenBy(() =>
       publishDeliveryMetrics(
