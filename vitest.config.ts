@@ -5,8 +5,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export default defineConfig({
   test: {
-    // Handler logs are JSON lines; tests that check logs capture them themselves.
-    env: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'false' },
+    // Handler logs and EMF metrics are JSON lines; tests that check them enable and capture them themselves.
+    env: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'false', POWERTOOLS_METRICS_DISABLED: 'true' },
     projects: [
       {
         extends: true,

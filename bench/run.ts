@@ -40,6 +40,7 @@ import { benchWebhookDispatch } from './webhooks.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const results: { measure: string; value: string }[] = [];
 const report = (measure: string, value: string) => {

@@ -17,6 +17,22 @@ import { consentStillAllows } from './consent-gate.js';
 
 export type DeliveryOutcome = 'delivered' | 'retry_scheduled' | 'dead_lettered' | 'not_ours' | 'cancelled';
 
+/** What an attempt did, with what its metrics are counted under (nothing when it was not ours). */
+export type DeliveryAttempt =
+  | { outcome: 'not_ours' }
+  | {
+      outcome: Exclude<DeliveryOutcome, 'not_ours' | 'delivered'>;
+      tenantId: string;
+      channel: string;
+    }
+  | {
+      outcome: 'delivered';
+      tenantId: string;
+      channel: string;
+      /** From the action's `firedAt` to this attempt, the time recorded as its delivery. */
+      latencyMs: number;
+    };
+
 /**
  * One delivery attempt of one action: claim it, POST it to the webhook of its channel, record the
  * outcome. Used by the dispatcher (first attempt, from the table's stream) and by the sweeper
@@ -26,17 +42,18 @@ export async function attemptDelivery(
   key: ActionKey,
   attemptsSeen: number,
   now: Date,
-): Promise<DeliveryOutcome> {
+): Promise<DeliveryAttempt> {
   const action = await claimDeliveryAttempt(key, attemptsSeen, now);
-  if (action === null) return 'not_ours';
+  if (action === null) return { outcome: 'not_ours' };
   const attempt = action.delivery.attempts;
   const log = { tenantId: action.tenantId, customerRef: customerRef(action.tenantId, action.customerId) };
+  const countedUnder = { tenantId: action.tenantId, channel: action.channel };
 
   // Consent again, just before sending: it may have been withdrawn while the action waited.
   if (!(await consentStillAllows(action, now))) {
     await recordCancelled(key, 'withdrawn', now, { statuses: ['sending'], attempts: attempt });
     logger.info('action cancelled: consent withdrawn', { ...log, actionId: action.actionId, attempt });
-    return 'cancelled';
+    return { outcome: 'cancelled', ...countedUnder };
   }
 
   const tenant = await loadTenant(action.tenantId);
@@ -56,7 +73,7 @@ export async function attemptDelivery(
   if (result.ok) {
     await recordDelivered(key, attempt, now);
     logger.info('action delivered', { ...log, actionId: action.actionId, attempt });
-    return 'delivered';
+    return { outcome: 'delivered', ...countedUnder, latencyMs: now.getTime() - Date.parse(action.firedAt) };
   }
   const settings = env();
   const next = nextDeliveryStep(
@@ -77,9 +94,9 @@ export async function attemptDelivery(
       attempt,
       reason: result.reason,
     });
-    return 'retry_scheduled';
+    return { outcome: 'retry_scheduled', ...countedUnder };
   }
   await recordFailedAttempt(key, attempt, result.reason, { deadLetteredAt: now });
   logger.error('action dead-lettered', { ...log, actionId: action.actionId, attempt, reason: result.reason });
-  return 'dead_lettered';
+  return { outcome: 'dead_lettered', ...countedUnder };
 }

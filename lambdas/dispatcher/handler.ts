@@ -5,7 +5,9 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import pMap from 'p-map';
 import { Action } from '../../schemas/action.js';
 import { logger } from '../adapters/logger.js';
-import { attemptDelivery } from './deliver-action.js';
+import { publishDeliveryMetrics } from '../adapters/metrics.js';
+import { attemptDelivery, type DeliveryAttempt } from './deliver-action.js';
+import { countDeliveries } from './delivery-counts.js';
 
 /** Deliveries wait on remote webhooks: overlap them, within reason. */
 const CONCURRENT_DELIVERIES = 10;
@@ -21,11 +23,15 @@ export async function dispatchNewActions(event: DynamoDBStreamEvent): Promise<Dy
   return dispatchRecords(event.Records, CONCURRENT_DELIVERIES);
 }
 
-/** The dispatcher's work on a batch of stream records, `concurrency` deliveries at a time (the bench varies it). */
+/**
+ * The dispatcher's work on a batch of stream records, `concurrency` deliveries at a time (the
+ * bench varies it); the attempts' outcomes and latencies are published as metrics.
+ */
 export async function dispatchRecords(
   records: DynamoDBRecord[],
   concurrency: number,
 ): Promise<DynamoDBBatchResponse> {
+  const attempts: DeliveryAttempt[] = [];
   const failures = await pMap(
     records,
     async (record) => {
@@ -35,7 +41,9 @@ export async function dispatchRecords(
       if (typeof item.sk !== 'string' || !item.sk.startsWith('ACTION#')) return null;
       try {
         const action = Action.parse(item.action);
-        await attemptDelivery({ pk: String(item.pk), sk: item.sk }, action.delivery.attempts, new Date());
+        attempts.push(
+          await attemptDelivery({ pk: String(item.pk), sk: item.sk }, action.delivery.attempts, new Date()),
+        );
         return null;
       } catch (error) {
         logger.error('dispatch failed', { error: error as Error });
@@ -44,6 +52,7 @@ export async function dispatchRecords(
     },
     { concurrency },
   );
+  publishDeliveryMetrics(countDeliveries(attempts));
   return {
     batchItemFailures: failures
       .filter((id): id is string => id !== null)

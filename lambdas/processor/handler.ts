@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { logger } from '../adapters/logger.js';
+import { publishBatchMetrics } from '../adapters/metrics.js';
 import { processKinesisBatch } from './process-batch.js';
 
 /**
@@ -9,7 +10,9 @@ import { processKinesisBatch } from './process-batch.js';
  * and retry from there (Lambda developer guide, "Configuring partial batch response").
  */
 export const handler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
-  const { batchItemFailures, summary } = await processKinesisBatch(event.Records);
+  const { batchItemFailures, summary, journeyCounts } = await processKinesisBatch(event.Records);
   logger.info('batch processed', { records: event.Records.length, ...summary });
+  const { applied, duplicates, failed, erased } = summary;
+  publishBatchMetrics({ applied, duplicates, failed, erased, journeys: journeyCounts });
   return { batchItemFailures };
 });

@@ -13,6 +13,7 @@ import {
 import { loadTombstone } from '../adapters/erasure-store.js';
 import { putRecordsDurably } from '../adapters/event-stream.js';
 import { logger } from '../adapters/logger.js';
+import type { JourneyCounts } from '../adapters/metrics.js';
 import { withSuppressions } from '../core/decisioning/journey-candidate.js';
 import {
   applyRecordsToCustomer,
@@ -25,6 +26,7 @@ import { customerRef } from '../core/ids.js';
 import { cancelWithdrawnActions } from './cancel-withdrawn-actions.js';
 import { customerDecisions, decisionItemsBound } from './decide-candidates.js';
 import { eraseCustomer, isEraseRedelivery, receivedAfter } from './erase-customer.js';
+import { type CommittedMetrics, countJourneyMetrics } from './journey-counts.js';
 import { firstSliceThatFits } from './slice-to-fit.js';
 
 /** Different customers are independent: overlap their reads and writes. */
@@ -43,7 +45,8 @@ export interface BatchSummary {
   droppedAfterErasure: number;
   /**
    * Journey metric increments committed by this batch, as `<journeyId>:<metric>` → count
-   * (entered, action, waiting, goal…): logged with the batch, ready for a metric filter. An
+   * (entered, action, waiting, goal…): logged with the batch (the handler publishes the same
+   * counts, per tenant and A/B arm, as CloudWatch metrics: see `journeyCounts`). An
    * action suppressed by decisioning counts as `<journeyId>:suppressed:<reason>`, not `action`
    * (`<journeyId>:suppressed` alone is a holdout).
    */
@@ -74,11 +77,12 @@ function decode(record: KinesisStreamRecord): Decoded {
 /**
  * Applies a Kinesis batch: records grouped by customer, each customer read once and written
  * once (conditionally) per batch. Returns the records that could not be applied; Lambda
- * retries from the lowest of them, and redelivered records change nothing.
+ * retries from the lowest of them, and redelivered records change nothing. Also returns the
+ * committed journey metrics counted per tenant, journey and A/B arm, for the metrics adapter.
  */
 export async function processKinesisBatch(
   records: readonly KinesisStreamRecord[],
-): Promise<KinesisStreamBatchResponse & { summary: BatchSummary }> {
+): Promise<KinesisStreamBatchResponse & { summary: BatchSummary; journeyCounts: JourneyCounts[] }> {
   const failed: string[] = [];
   const byCustomer = new Map<string, SequencedRecord[]>();
   for (const record of records) {
@@ -105,6 +109,7 @@ export async function processKinesisBatch(
     droppedAfterErasure: 0,
     journeyMetrics: {},
   };
+  const committed: CommittedMetrics[] = [];
   await pMap(
     byCustomer.values(),
     async (group) => {
@@ -119,6 +124,9 @@ export async function processKinesisBatch(
           const key = `${metric.journeyId}:${metric.name}${metric.reason === undefined ? '' : `:${metric.reason}`}`;
           summary.journeyMetrics[key] = (summary.journeyMetrics[key] ?? 0) + 1;
         }
+        // A group holds one customer's records: one tenant.
+        const tenantId = group[0]?.record.tenantId;
+        if (tenantId !== undefined) committed.push({ tenantId, metrics: result.metrics });
       } catch (error) {
         const first = group[0]?.record;
         logger.error('customer batch failed', {
@@ -132,7 +140,11 @@ export async function processKinesisBatch(
     { concurrency: CONCURRENT_CUSTOMERS },
   );
   summary.failed = failed.length;
-  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })), summary };
+  return {
+    batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })),
+    summary,
+    journeyCounts: countJourneyMetrics(committed),
+  };
 }
 
 async function applyToCustomerWithRetry(group: SequencedRecord[]) {

@@ -1,7 +1,9 @@
 import pMap from 'p-map';
+import { publishDeliveryMetrics } from '../adapters/metrics.js';
 import { dueDeliveries } from '../adapters/outbox-store.js';
 import { CUSTOMERS_TABLE } from '../adapters/table-design.js';
 import { attemptDelivery, type DeliveryOutcome } from '../dispatcher/deliver-action.js';
+import { countDeliveries } from '../dispatcher/delivery-counts.js';
 
 export interface SweepReport {
   due: number;
@@ -11,7 +13,8 @@ export interface SweepReport {
 /**
  * Retries every delivery that is due: failed attempts whose backoff has passed, attempts
  * whose dispatcher died mid-way, and new actions the dispatcher never saw. Reads only the
- * sparse `delivery-queue` index, never the table.
+ * sparse `delivery-queue` index, never the table. Publishes the retries' outcomes as metrics,
+ * like the dispatcher does for first attempts.
  */
 export async function sweepDueDeliveries(now: Date, perBucketLimit = 200): Promise<SweepReport> {
   const buckets = Array.from({ length: CUSTOMERS_TABLE.retryBuckets }, (_, bucket) => bucket);
@@ -23,12 +26,10 @@ export async function sweepDueDeliveries(now: Date, perBucketLimit = 200): Promi
     not_ours: 0,
     cancelled: 0,
   };
-  await pMap(
-    due,
-    async (queued) => {
-      outcomes[await attemptDelivery(queued.key, queued.attempts, now)] += 1;
-    },
-    { concurrency: 10 },
-  );
+  const attempts = await pMap(due, (queued) => attemptDelivery(queued.key, queued.attempts, now), {
+    concurrency: 10,
+  });
+  for (const { outcome } of attempts) outcomes[outcome] += 1;
+  publishDeliveryMetrics(countDeliveries(attempts));
   return { due: due.length, outcomes };
 }

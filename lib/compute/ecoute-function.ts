@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../lambdas/adapters/metrics.js';
 import type { EcouteData } from '../data/ecoute-data.js';
 
 /** The repository root: `lambdas/`, `package.json` and `package-lock.json` live there. */
@@ -33,7 +34,7 @@ export interface EcouteFunctionProps extends EcouteFunctionSettings {
 /**
  * One of Écoute's Lambda functions: `lambdas/<name>/handler.ts` bundled by the local esbuild
  * into a minified ES module with source maps and its own copy of the AWS SDK, running on Node.js
- * 24 on arm64, logging JSON to a log group kept one month.
+ * 24 on arm64, logging JSON (and EMF metrics, namespace `Ecoute`) to a log group kept one month.
  *
  * Every function receives the names of all stateful resources (`CONFIG_TABLE`,
  * `CUSTOMERS_TABLE`, `EVENTS_STREAM`): `lambdas/adapters/env.ts` falls back to the local
@@ -84,6 +85,9 @@ export class EcouteFunction extends Construct {
         ERASURE_SALT: data.erasureSalt.secretValue.unsafeUnwrap(),
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'ecoute',
+        // Where the EMF metrics of lambdas/adapters/metrics.ts land, said where Powertools and an
+        // operator reading the function's configuration look for it.
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         LOG_LEVEL: props.logLevel,
       },
       bundling: {

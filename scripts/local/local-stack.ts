@@ -92,6 +92,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       MIN_WAIT_SECONDS: process.env.MIN_WAIT_SECONDS ?? '1',
       // The demo receiver and any test receiver listen on loopback over http.
       ALLOW_PRIVATE_WEBHOOKS: process.env.ALLOW_PRIVATE_WEBHOOKS ?? 'true',
+      // EMF lines are for CloudWatch: locally they would flood the console, one per journey per batch.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     });
     // The handlers read their settings on first use: load them only now that the settings are set.
     const lambdas = await loadLambdas();

@@ -5,6 +5,7 @@ import { createApiKey } from '../../lambdas/adapters/api-key-store.js';
 import { actionSortKey, listActions } from '../../lambdas/adapters/customer-store.js';
 import { putRecordsDurably } from '../../lambdas/adapters/event-stream.js';
 import { logger } from '../../lambdas/adapters/logger.js';
+import { resetMetricsForTests } from '../../lambdas/adapters/metrics.js';
 import { createPrivacyKey } from '../../lambdas/adapters/privacy-key-store.js';
 import { signPrivacyToken } from '../../lambdas/core/privacy/privacy-token.js';
 import { handler as customerApi } from '../../lambdas/customer-api/handler.js';
@@ -25,11 +26,15 @@ let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 
 beforeAll(async () => {
   resources = await freshResources('privacy-logs');
-  pointAdaptersAt(resources, { DELIVERY_TIMEOUT_MS: '2000' });
+  // Metrics on, as in AWS: their EMF lines go to stdout with the logs and are checked with them.
+  pointAdaptersAt(resources, { DELIVERY_TIMEOUT_MS: '2000', POWERTOOLS_METRICS_DISABLED: 'false' });
+  resetMetricsForTests();
   // Refuses every delivery: the dispatcher's failure path logs too.
   receiver = await startWebhookReceiver({ status: 500 });
 });
 afterAll(async () => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  resetMetricsForTests();
   await receiver.close();
   await deleteResources(resources);
 });
@@ -58,7 +63,7 @@ async function captureOutput(run: () => Promise<void>): Promise<string> {
 }
 
 describe('logs', () => {
-  it('carry no email, phone, trait value or customer id through ingest, processor, dispatcher, customer and privacy APIs', async () => {
+  it('carry no email, phone, trait value or customer id through ingest, processor, dispatcher, customer and privacy APIs, metrics included', async () => {
     const tenant = await seedTenant({
       tenantId: `logs-${randomUUID().slice(0, 6)}`,
       journeys: [cartReminder],
@@ -151,8 +156,10 @@ describe('logs', () => {
       await processAll();
     });
 
-    // The capture saw the functions' logs…
+    // The capture saw the functions' logs and metrics (the dispatcher's `retried` among them)…
     expect(output).toContain('batch processed');
+    expect(output).toContain('"CloudWatchMetrics"');
+    expect(output).toContain('"retried":1');
     // …and none of the customer's data.
     for (const value of [userId, anonymousId, personal.email, personal.phone, personal.secretTrait])
       expect(output, value).not.toContain(value);

@@ -189,6 +189,22 @@ describe('EcouteStack functions', () => {
     });
   });
 
+  it('names the metrics namespace and service of the processor, dispatcher and sweeper, which publish EMF metrics', () => {
+    for (const { function: publisher } of [
+      stack.processor.function,
+      stack.dispatcher.function,
+      stack.sweeper.function,
+    ]) {
+      const resource = template.toJSON().Resources[logicalId(publisher)] as { Properties: Json };
+      const { Variables } = resource.Properties.Environment as { Variables: Json };
+      expect(Variables, publisher.node.path).toMatchObject({
+        POWERTOOLS_METRICS_NAMESPACE: 'Ecoute',
+        POWERTOOLS_SERVICE_NAME: 'ecoute',
+      });
+      expect(Variables, publisher.node.path).not.toHaveProperty('POWERTOOLS_METRICS_DISABLED');
+    }
+  });
+
   it('never lets a function send webhooks to private addresses (no local-development flag)', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     expect(functions).toHaveLength(8);
