@@ -612,6 +612,46 @@ describe('a journey that waits', () => {
     expect(await timerItemsOf(customerId)).toEqual([]);
   });
 
+  it('leaves only a harmless timer when the processor dies after its state, before deleting a cancelled one', async () => {
+    const waitOrStop: JourneyInput = {
+      ...(waitingJourneys[0] as JourneyInput),
+      id: 'wait-unless-stopped',
+      exitWhen: [{ event: 'stop' }],
+    };
+    await seedTenant({ tenantId, journeys: [waitOrStop] });
+    const customerId = newCustomer();
+    const started = tick(customerId);
+    await putRecordsDurably([started]);
+    await processKinesisBatch(await readAllRecords(resources.eventsStream));
+    expect(await timerItemsOf(customerId)).toHaveLength(1);
+
+    // The exit cancels the wait; the state is written, then the processor dies before the delete.
+    const stop = tick(customerId);
+    if (stop.call.type === 'track') stop.call.event = 'stop';
+    await putRecordsDurably([stop]);
+    const stopRecords = (await readAllRecords(resources.eventsStream)).filter((record) => {
+      const decoded = decode(record);
+      return decoded.kind === 'call' && decoded.call.messageId === stop.call.messageId;
+    });
+    expect(stopRecords).toHaveLength(1);
+    proxy.failNext('BatchWriteItem', 'DeleteRequest', customerPartition(tenantId, customerId));
+    expect((await processKinesisBatch(stopRecords)).batchItemFailures).toHaveLength(1);
+    expect((await loadCustomerState(tenantId, customerId))?.instances).toBeUndefined();
+
+    // Lambda retries the batch: already applied, nothing more is written; the timer stays, stale.
+    expect(await processKinesisBatch(stopRecords)).toMatchObject({ summary: { applied: 0, duplicates: 1 } });
+    expect(await timerItemsOf(customerId)).toHaveLength(1);
+
+    // It fires an hour later: the processor ignores it, deletes it, and sends nothing.
+    expect(await sweepDueTimers(new Date(now.getTime() + 3_600_000))).toMatchObject({ fired: 1 });
+    expect(await processKinesisBatch((await timerRecords()).map(({ record }) => record))).toMatchObject({
+      batchItemFailures: [],
+      summary: { actions: 0 },
+    });
+    expect(await timerItemsOf(customerId)).toEqual([]);
+    expect(await listActions(tenantId, customerId)).toEqual([]);
+  });
+
   async function timerItemsOf(customerId: string) {
     const { Items = [] } = await dynamo().send(
       new QueryCommand({
