@@ -1,6 +1,7 @@
 import { durationSeconds } from '../../schemas/duration.js';
 import { Journey, type Step } from '../../schemas/journey.js';
 import type { FieldProblem } from '../core/errors.js';
+import { HOLDOUT_ARM } from '../core/split.js';
 import { schemaProblems } from './schema-problems.js';
 
 /** What a journey is checked against besides itself. */
@@ -186,6 +187,25 @@ function stepProblems(journey: Journey, context: ValidationContext): FieldProble
           path: `${at}.variants`,
           message: `The variants of split "${stepId}" add up to ${total}%, not 100%.`,
         });
+      // Reports tell arms apart by name: two variants of one name, or one named like the
+      // holdout group, would be counted together.
+      const seen = new Set<string>();
+      step.variants.forEach((variant, index) => {
+        const path = `${at}.variants.${index}.name`;
+        if (variant.name === HOLDOUT_ARM)
+          problems.push({
+            code: 'variant_name_reserved',
+            path,
+            message: `"${HOLDOUT_ARM}" names the holdout group in reports: give this variant another name.`,
+          });
+        else if (seen.has(variant.name))
+          problems.push({
+            code: 'variant_name_repeated',
+            path,
+            message: `Split "${stepId}" has two variants named "${variant.name}": each needs its own name.`,
+          });
+        seen.add(variant.name);
+      });
     }
     if (step.type === 'wait') {
       if (step.duration === undefined && step.untilTimeOfDay === undefined)

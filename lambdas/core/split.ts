@@ -10,6 +10,12 @@ export function splitBucket(customerId: string, journeyId: string, salt = ''): n
   return digest.readUInt32BE(0) % 10_000;
 }
 
+/**
+ * The A/B arm of a journey's holdout group in reports, beside its split variants' names: no
+ * variant may take this name.
+ */
+export const HOLDOUT_ARM = 'holdout';
+
 /** Picks the variant whose cumulative share contains the customer's bucket. */
 export function pickVariant<V extends { percent: number }>(
   variants: readonly V[],

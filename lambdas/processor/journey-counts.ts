@@ -1,8 +1,6 @@
 import type { JourneyCounts } from '../adapters/metrics.js';
 import type { JourneyMetric } from '../core/journey-runtime.js';
-
-/** The A/B arm of customers in a journey's holdout group, beside the split variants' names. */
-export const HOLDOUT_ARM = 'holdout';
+import { HOLDOUT_ARM } from '../core/split.js';
 
 /** Journey metrics one customer's records committed, with the tenant they belong to. */
 export interface CommittedMetrics {

@@ -148,6 +148,36 @@ describe('validateJourney', () => {
     ]);
   });
 
+  it('refuses a variant named like the holdout group, and two variants of one name', () => {
+    const draft = {
+      ...valid,
+      start: 's',
+      steps: {
+        ...valid.steps,
+        s: {
+          type: 'split',
+          variants: [
+            { name: 'a', percent: 40, next: 'wait' },
+            { name: 'holdout', percent: 30 },
+            { name: 'a', percent: 30 },
+          ],
+        },
+      },
+    };
+    expect(errorsOf(draft)).toEqual([
+      {
+        code: 'variant_name_reserved',
+        path: 'steps.s.variants.1.name',
+        message: '"holdout" names the holdout group in reports: give this variant another name.',
+      },
+      {
+        code: 'variant_name_repeated',
+        path: 'steps.s.variants.2.name',
+        message: 'Split "s" has two variants named "a": each needs its own name.',
+      },
+    ]);
+  });
+
   it('names an unknown operator and lists the known ones', () => {
     const draft = {
       ...valid,
