@@ -49,6 +49,8 @@ export const Action = z.object({
   reason: z.string().max(500).optional(),
   /** The consent purpose this action uses; absent means `marketing`. */
   purpose: Slug.optional(),
+  /** Not to be sent before this time: decided inside the customer's quiet hours, deferred to their end. */
+  deliverAt: IsoDateTime.optional(),
   delivery: Delivery,
 });
 export type Action = z.infer<typeof Action>;

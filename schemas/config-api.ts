@@ -200,8 +200,17 @@ const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day l
 export const TenantSettings = z.strictObject({
   /** Context weights ("C") of arbitration, by journey id or action id (journey first); default 1. */
   arbitrationWeights: z.record(Slug, z.number().min(0).max(1)).default({}),
-  /** No outbound action (email, sms, push, webhook) is sent inside these hours, customer's local time. */
-  quietHours: z.strictObject({ start: TimeOfDay, end: TimeOfDay }).optional(),
+  /**
+   * No outbound action (email, sms, push, webhook) is sent inside these hours, customer's local
+   * time: `suppress` (the default) drops it, `defer` sends it when the quiet hours end.
+   */
+  quietHours: z
+    .strictObject({
+      start: TimeOfDay,
+      end: TimeOfDay,
+      mode: z.enum(['suppress', 'defer']).default('suppress'),
+    })
+    .optional(),
   /**
    * Purposes of this tenant beyond the built-in `analytics`, `personalization` and `marketing`
    * (e.g. `sharing`, `research`): consent to any other purpose is refused as `unknown_purpose`.

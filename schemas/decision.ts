@@ -71,6 +71,8 @@ export const Decision = z.object({
   explanation: z.string().max(1_000),
   /** The action fired, when taken (push). */
   actionId: z.string().optional(),
+  /** When a taken action will be sent, if later than the decision: the end of quiet hours. */
+  deliverAt: IsoDateTime.optional(),
 });
 export type Decision = z.infer<typeof Decision>;
 

@@ -119,7 +119,8 @@ export function newActionItem(intent: ActionIntent, retentionDays = ACTION_RETEN
     sk: actionSortKey(intent),
     action,
     queue: retryQueue(retryBucketOf(intent.actionId)),
-    queuedAt: new Date(firedAt + OUTBOX_SAFETY_NET_SECONDS * 1_000).toISOString(),
+    // A deferred action waits in the retry index until its time; the sweeper sends it then.
+    queuedAt: intent.deliverAt ?? new Date(firedAt + OUTBOX_SAFETY_NET_SECONDS * 1_000).toISOString(),
     expiresAt: Math.floor(firedAt / 1_000) + retentionDays * 86_400,
   };
 }

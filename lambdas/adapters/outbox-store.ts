@@ -41,8 +41,10 @@ export async function claimDeliveryAttempt(
         UpdateExpression:
           'SET #a.delivery.attempts = :next, #a.delivery.#s = :sending, #a.delivery.lastAttemptAt = :now, ' +
           '#q = :queue, queuedAt = :leaseEnd',
+        // A pending action is the dispatcher's at once, unless it was deferred to a later time.
         ConditionExpression:
-          '#a.delivery.attempts = :seen AND (#a.delivery.#s = :pending OR ' +
+          '#a.delivery.attempts = :seen AND ' +
+          '((#a.delivery.#s = :pending AND (attribute_not_exists(#a.deliverAt) OR #a.deliverAt <= :now)) OR ' +
           '(#a.delivery.#s IN (:retrying, :sending) AND queuedAt <= :now))',
         ExpressionAttributeNames: { '#a': 'action', '#s': 'status', '#q': 'queue' },
         ExpressionAttributeValues: {

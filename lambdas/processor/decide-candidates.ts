@@ -113,6 +113,7 @@ export function customerDecisions(tenantId: string, customerId: string) {
             channel: taken.channel,
             payload: taken.payload,
             ...(inCatalog ? { purpose: taken.purpose } : {}),
+            ...(taken.deliverAt === undefined ? {} : { deliverAt: new Date(taken.deliverAt).toISOString() }),
           });
         }
       }

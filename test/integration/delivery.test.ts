@@ -7,11 +7,12 @@ import { verifyWebhookSignature } from '../../lambdas/core/webhook-signature.js'
 import { handler as dispatcher } from '../../lambdas/dispatcher/handler.js';
 import { sweepDueDeliveries } from '../../lambdas/sweeper/sweep-deliveries.js';
 import type { Action } from '../../schemas/action.js';
+import { TenantSettings } from '../../schemas/config-api.js';
 import type { Webhook } from '../../schemas/tenant.js';
 import { actionsSeenBy, fireCartReminder } from './support/actions.js';
 import { pointAdaptersAt } from './support/adapters.js';
 import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
-import { cartReminder, type SeededTenant, seedTenant } from './support/seed.js';
+import { CONSENTING_SETTINGS, cartReminder, type SeededTenant, seedTenant } from './support/seed.js';
 import { insertRecordOf } from './support/table-stream.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
 
@@ -202,6 +203,38 @@ describe('delivering an action', () => {
         Math.floor(later.getTime() / 1_000),
       ),
     ).toBe(true);
+    expect(await deliveryOf(tenant, customerId)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('holds an action decided in quiet hours (defer) until they end, then the sweeper sends it once', async () => {
+    const hook = await receiver();
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    // Quiet hours around now, in UTC (the customer has no time zone): the reminder must wait.
+    const endsAt = Date.now() + 2 * 3_600_000;
+    const tenant = await seedTenant({
+      tenantId: `shop-${randomUUID().slice(0, 8)}`,
+      journeys: [cartReminder],
+      webhook: { url: hook.url, secret: `whsec_${randomUUID()}` },
+      settings: TenantSettings.parse({
+        ...CONSENTING_SETTINGS,
+        quietHours: { start: hhmm(Date.now() - 3_600_000), end: hhmm(endsAt), mode: 'defer' },
+      }),
+    });
+    const { customerId, action, key } = await fireAction(tenant);
+    expect(action.deliverAt).toBe(`${new Date(endsAt).toISOString().slice(0, 16)}:00.000Z`);
+
+    // The dispatcher sees it at once and leaves it; the sweeper before its time leaves it too.
+    expect(await dispatch(await insertRecordOf(resources.customersStreamArn, key.sk))).toEqual({
+      batchItemFailures: [],
+    });
+    await sweepDueDeliveries(new Date(Date.parse(action.deliverAt as string) - 1_000));
+    expect(hook.requests).toHaveLength(0);
+    expect(await deliveryOf(tenant, customerId)).toMatchObject({ status: 'pending', attempts: 0 });
+
+    await sweepDueDeliveries(new Date(Date.parse(action.deliverAt as string)));
+    await sweepDueDeliveries(new Date(Date.parse(action.deliverAt as string) + 61_000));
+    expect(hook.requests).toHaveLength(1);
+    expect(JSON.parse(String(hook.requests[0]?.body))).toMatchObject({ deliverAt: action.deliverAt });
     expect(await deliveryOf(tenant, customerId)).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 

@@ -33,6 +33,8 @@ export interface TakenAction {
   payload: JsonObject;
   purpose: string;
   decision: Decision;
+  /** Decided inside quiet hours with `defer`: when it may be sent (epoch ms). */
+  deliverAt?: number;
 }
 
 export interface DecideResult {
@@ -51,7 +53,7 @@ type Ranked = {
   factors: Factors & { rawPriority: number };
 };
 type Stop = { reason: SuppressionReason; explanation: string; consent?: ConsentBasis; cap?: CapHit };
-type ChannelOption = { channel: ActionChannel; consent?: ConsentBasis };
+type ChannelOption = { channel: ActionChannel; consent?: ConsentBasis; deliverAt?: number };
 
 const traitsOf = (state: DecisionContext['state']) =>
   Object.fromEntries(Object.entries(state.profile?.traits ?? {}).map(([name, trait]) => [name, trait.value]));
@@ -61,6 +63,8 @@ interface Moment {
   now: number;
   /** Inside quiet hours in the customer's time zone. */
   quiet: boolean;
+  /** When the quiet hours end (epoch ms), while inside them. */
+  quietUntil: number | undefined;
   /** The latest dismissal or conversion (≤ now) per `<kind>\u0000<action>`. */
   last: Map<string, number>;
 }
@@ -72,8 +76,9 @@ function momentOf(
   now: number,
 ): Moment {
   const timeZone = resolveTimeZone(context.state.profile?.traits.timezone?.value);
-  const quiet =
-    policy.quietHours !== undefined && outsideQuietHours(now, policy.quietHours, timeZone) !== now;
+  const quietUntil =
+    policy.quietHours === undefined ? now : outsideQuietHours(now, policy.quietHours, timeZone);
+  const quiet = quietUntil !== now;
   const last = new Map<string, number>();
   for (const entry of history.entries) {
     if (entry.kind !== 'dismissed' && entry.kind !== 'converted') continue;
@@ -81,7 +86,7 @@ function momentOf(
     const key = `${entry.kind}\u0000${entry.action}`;
     if (at <= now && at > (last.get(key) ?? Number.NEGATIVE_INFINITY)) last.set(key, at);
   }
-  return { now, quiet, last };
+  return { now, quiet, quietUntil: quiet ? quietUntil : undefined, last };
 }
 
 /** Rules a candidate must pass whatever the others do; the first that fails stops it. */
@@ -131,7 +136,7 @@ function channelOptions(
   policy: DecisionPolicy,
   moment: Moment,
 ): ChannelOption[] | Stop {
-  const { now, quiet } = moment;
+  const { now, quiet, quietUntil } = moment;
   const { catalog, candidate } = ranked;
   const channels =
     catalog === undefined
@@ -161,6 +166,10 @@ function channelOptions(
       continue;
     }
     if (quiet && isOutbound(channel)) {
+      if (policy.quietHours?.mode === 'defer') {
+        options.push({ channel, consent, deliverAt: quietUntil });
+        continue;
+      }
       firstStop ??= {
         reason: 'quiet_hours',
         explanation: `It is within quiet hours (${policy.quietHours?.start}–${policy.quietHours?.end}) where you are.`,
@@ -169,6 +178,8 @@ function channelOptions(
     }
     options.push({ channel, consent });
   }
+  // A channel that reaches the customer now comes before one that must wait for the morning.
+  options.sort((a, b) => Number(a.deliverAt !== undefined) - Number(b.deliverAt !== undefined));
   return options.length > 0 ? options : (firstStop as Stop);
 }
 
@@ -294,14 +305,16 @@ export function decide(
         continue;
       }
       const { rawPriority: _raw, ...factors } = ranked.factors;
+      const deferred = option.deliverAt === undefined ? '' : `, to be sent when your quiet hours end`;
       const decision: Decision = {
         ...base(ranked.candidate),
         outcome: 'taken',
         channel: option.channel,
         factors,
         ...(option.consent === undefined ? {} : { consent: option.consent }),
-        explanation: `"${ranked.candidate.action}" ranked ${position + 1} of ${eligible.length} (score ${factors.score}) and was sent on ${option.channel}.`,
+        explanation: `"${ranked.candidate.action}" ranked ${position + 1} of ${eligible.length} (score ${factors.score}) and was sent on ${option.channel}${deferred}.`,
         actionId: ranked.candidate.decisionId,
+        ...(option.deliverAt === undefined ? {} : { deliverAt: new Date(option.deliverAt).toISOString() }),
       };
       decisions[ranked.index] = decision;
       const purpose = ranked.catalog?.purpose ?? 'marketing';
@@ -311,6 +324,7 @@ export function decide(
         payload: renderPayload(ranked, context),
         purpose,
         decision,
+        ...(option.deliverAt === undefined ? {} : { deliverAt: option.deliverAt }),
       });
       perChannel.set(option.channel, ranked.candidate.action);
       const sent: HistoryEntry = {

@@ -41,7 +41,7 @@ export interface DecisionPolicy {
   catalog: ReadonlyMap<string, CatalogAction>;
   /** Context weights by journey id or action id. */
   weights: Readonly<Record<string, number>>;
-  quietHours: { start: string; end: string } | undefined;
+  quietHours: { start: string; end: string; mode: 'suppress' | 'defer' } | undefined;
   caps: readonly TenantCap[];
   consentDefaults: ConsentDefaults;
   presence: Presence;

@@ -48,6 +48,57 @@ describe('quiet hours in the customer’s time zone (21:00–08:00)', () => {
   });
 });
 
+describe('quiet hours that defer', () => {
+  const deferring = policyOf([catalogAction('mail', { channel: 'email' })], {
+    quietHours: { start: '21:00', end: '08:00', mode: 'defer' },
+  });
+
+  it('takes an email decided at 23:00 in Paris and sends it at 08:00 Paris time, counting it at once', () => {
+    const night = Date.parse('2026-03-28T22:00:00Z'); // 23:00 CET
+    const result = decide(
+      [candidate('mail')],
+      contextOf(timezone('Europe/Paris')),
+      deferring,
+      EMPTY_HISTORY,
+      night,
+    );
+    expect(result.decisions[0]).toMatchObject({
+      outcome: 'taken',
+      channel: 'email',
+      deliverAt: '2026-03-29T06:00:00.000Z', // 08:00 CEST: the clocks went forward that night
+      explanation: expect.stringContaining('when your quiet hours end'),
+    });
+    expect(result.taken[0]?.deliverAt).toBe(Date.parse('2026-03-29T06:00:00.000Z'));
+    // Counted against caps when decided, so the morning does not bring a second one.
+    expect(result.history.entries).toEqual([expect.objectContaining({ kind: 'sent', action: 'mail' })]);
+  });
+
+  it('sends at once outside quiet hours, and prefers a live channel to a deferred one', () => {
+    const day = Date.parse('2026-03-28T12:00:00Z');
+    const now = decide(
+      [candidate('mail')],
+      contextOf(timezone('Europe/Paris')),
+      deferring,
+      EMPTY_HISTORY,
+      day,
+    );
+    expect(now.decisions[0]?.deliverAt).toBeUndefined();
+    expect(now.taken[0]?.deliverAt).toBeUndefined();
+
+    const night = Date.parse('2026-03-28T23:00:00Z');
+    const both = policyOf([catalogAction('tip', { channels: ['email', 'web'] })], {
+      quietHours: { start: '21:00', end: '08:00', mode: 'defer' },
+    });
+    const onWeb: Partial<CustomerState> = {
+      ...timezone('Europe/Paris'),
+      channels: { web: { lastSeenAt: new Date(night - MIN).toISOString() } },
+    };
+    const live = decide([candidate('tip')], contextOf(onWeb), both, EMPTY_HISTORY, night);
+    expect(live.decisions[0]).toMatchObject({ outcome: 'taken', channel: 'web' });
+    expect(live.decisions[0]?.deliverAt).toBeUndefined();
+  });
+});
+
 describe('channel choice', () => {
   const presence = { session: '30m', store: '1h' };
   const at = Date.parse('2026-03-10T10:30:00Z');
