@@ -1,6 +1,7 @@
 import type { Comparison, Condition } from '../../schemas/condition.js';
 import { durationSeconds } from '../../schemas/duration.js';
 import type { CounterRegistry } from './counters.js';
+import { parseIso } from './iso-time.js';
 
 /**
  * What a condition is evaluated against: the current event (if any), the customer's trait
@@ -103,7 +104,7 @@ function compileComparison(condition: Comparison): Predicate {
       const windowMs = durationSeconds(condition.duration) * 1_000;
       return (context) => {
         const value = read(context);
-        const at = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+        const at = typeof value === 'string' ? parseIso(value) : Number.NaN;
         return Number.isFinite(at) && at <= context.now && context.now - at <= windowMs;
       };
     }

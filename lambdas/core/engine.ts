@@ -10,6 +10,7 @@ import {
   noConsentEffects,
 } from './consent/customer-consent.js';
 import { linkToKnownCustomer, mergeHistory } from './identity.js';
+import { parseIso } from './iso-time.js';
 import {
   applyEventToJourneys,
   applyProfileChangeToJourneys,
@@ -210,7 +211,7 @@ function applyCall(
   if (!gate.keep) return gate.state;
   const before = gate.state;
   const { call } = record;
-  const occurredAt = Date.parse(call.timestamp);
+  const occurredAt = parseIso(call.timestamp);
   let state = applyCallToProfileAt(before, call, occurredAt);
   const eventName = eventNameOf(call) ?? call.type;
   const cause = {
@@ -220,7 +221,7 @@ function applyCall(
     eventName,
     at: record.receivedAt,
   };
-  const now = Date.parse(record.receivedAt);
+  const now = parseIso(record.receivedAt);
   // Conditions read the call as sent, with the event name journeys see (page → "Page Viewed").
   const view: Record<string, unknown> = { ...call, event: eventName };
   state = recordBehaviour(state, journeys, view, eventName, call.messageId, occurredAt, now);
@@ -231,7 +232,7 @@ function applyCall(
   // own top-level fields may be set in place; nested values are shared and stay untouched.
   state.eventCount += 1;
   // The later and the earlier of the two times, the stored one on a tie.
-  if (!(Date.parse(state.lastSeenAt) >= occurredAt)) state.lastSeenAt = call.timestamp;
-  if (!(Date.parse(state.firstSeenAt) <= occurredAt)) state.firstSeenAt = call.timestamp;
+  if (!(parseIso(state.lastSeenAt) >= occurredAt)) state.lastSeenAt = call.timestamp;
+  if (!(parseIso(state.firstSeenAt) <= occurredAt)) state.firstSeenAt = call.timestamp;
   return state;
 }

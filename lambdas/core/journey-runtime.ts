@@ -7,6 +7,7 @@ import { compileCondition, type EvaluationContext, type Predicate } from './cond
 import { type ConsentPolicy, OPT_IN_POLICY } from './consent/consent-policy.js';
 import { CounterRegistry, type CounterSpec, countWithin, increment } from './counters.js';
 import { actionIdFor, instanceIdFor, timerIdFor } from './ids.js';
+import { formatIso, parseIso } from './iso-time.js';
 import { nextLocalTime, outsideQuietHours, resolveTimeZone } from './local-time.js';
 import { pickVariant, splitBucket } from './split.js';
 
@@ -259,9 +260,9 @@ export function recordBehaviour(
     const properties = (event.properties ?? {}) as Record<string, unknown>;
     const recentEvents = [
       ...(state.recentEvents ?? []),
-      { event: eventName, at: new Date(occurredAt).toISOString(), properties, messageId },
+      { event: eventName, at: formatIso(occurredAt), properties, messageId },
     ]
-      .filter((recent) => now - Date.parse(recent.at) <= (journeys.lookbackMsByEvent.get(recent.event) ?? 0))
+      .filter((recent) => now - parseIso(recent.at) <= (journeys.lookbackMsByEvent.get(recent.event) ?? 0))
       .slice(-RECENT_EVENTS_KEPT);
     next = { ...next, recentEvents };
   }
@@ -337,7 +338,7 @@ export function applyEventToJourneys(
   event: Record<string, unknown>,
   cause: Cause,
   effects: JourneyEffects,
-  now: number = Date.parse(cause.at),
+  now: number = parseIso(cause.at),
 ): CustomerState {
   const walk = walkOf(journeys, cause, event, effects, now);
   let current = state;
@@ -356,7 +357,7 @@ export function applyEventToJourneys(
     const step = live.compiled.steps.get(live.instance.stepId);
     // An event after the time-out is late, even if the timer's record has not come back yet (the
     // sweeper runs every minute): the time-out has won, and its record will say so.
-    const late = live.instance.waiting !== undefined && Date.parse(live.instance.waiting.dueAt) < walk.now;
+    const late = live.instance.waiting !== undefined && parseIso(live.instance.waiting.dueAt) < walk.now;
     if (step?.type === 'waitForEvent' && step.event === cause.eventName && !late && step.matches(context())) {
       current = resume(current, walk, live, step.next, 'resumed', `"${step.event}" arrived`);
     }
@@ -378,7 +379,7 @@ export function applyProfileChangeToJourneys(
   journeys: PublishedJourneys,
   cause: Cause,
   effects: JourneyEffects,
-  now: number = Date.parse(cause.at),
+  now: number = parseIso(cause.at),
 ): CustomerState {
   const walk = walkOf(journeys, cause, undefined, effects, now);
   let current = after;
@@ -404,7 +405,7 @@ export function applyTimerToJourneys(
   effects.timers.cancel.push(timer.timerId);
   const live = liveInstances(state, journeys).find((candidate) => candidate.id === timer.instanceId);
   if (live === undefined || live.instance.waiting?.timerId !== timer.timerId) return state;
-  const walk = walkOf(journeys, cause, undefined, effects, Date.parse(cause.at));
+  const walk = walkOf(journeys, cause, undefined, effects, parseIso(cause.at));
   const fired = { ...live, instance: { ...live.instance, waiting: undefined } };
   const step = live.compiled.steps.get(live.instance.stepId);
   if (step?.type === 'waitForEvent') {
@@ -431,7 +432,7 @@ function mayEnter(state: CustomerState, compiled: CompiledJourney, now: number):
     case 'always':
       return true;
     case 'afterCooldown':
-      return now - Date.parse(progress.lastEnteredAt) >= compiled.cooldownMs;
+      return now - parseIso(progress.lastEnteredAt) >= compiled.cooldownMs;
   }
 }
 
@@ -446,9 +447,7 @@ function enter(state: CustomerState, walk: Walk, compiled: CompiledJourney): Cus
       version: journey.version,
       stepId: journey.start,
       enteredAt: cause.at,
-      ...(compiled.goal === undefined
-        ? {}
-        : { goalUntil: new Date(walk.now + compiled.goal.withinMs).toISOString() }),
+      ...(compiled.goal === undefined ? {} : { goalUntil: formatIso(walk.now + compiled.goal.withinMs) }),
     },
   };
   const entries = (state.journeys[journey.id]?.entries ?? 0) + 1;
@@ -565,7 +564,7 @@ function run(state: CustomerState, walk: Walk, start: Live, stepId: string | und
           (recent) =>
             recent.event === step.event &&
             recent.messageId !== cause.messageId &&
-            now - Date.parse(recent.at) <= step.lookbackMs &&
+            now - parseIso(recent.at) <= step.lookbackMs &&
             step.matches({
               ...contextOf(walk, state),
               event: { event: recent.event, properties: recent.properties },
@@ -622,7 +621,7 @@ function park(state: CustomerState, walk: Walk, live: Live, dueAtMs: number): Cu
   const { cause } = walk;
   const { instance } = live;
   const timerId = timerIdFor(live.id, instance.stepId, cause.messageId);
-  const dueAt = new Date(dueAtMs).toISOString();
+  const dueAt = formatIso(dueAtMs);
   walk.effects.timers.set.push({
     timerId,
     tenantId: cause.tenantId,
@@ -660,7 +659,7 @@ function finish(
   const goalOpen =
     instance.goalUntil !== undefined &&
     instance.goalReachedAt === undefined &&
-    Date.parse(instance.goalUntil) > walk.now;
+    parseIso(instance.goalUntil) > walk.now;
   if (!goalOpen || compiled.goal === undefined) return next;
   const window = {
     instanceId: live.id,
@@ -686,7 +685,7 @@ function recordGoals(state: CustomerState, walk: Walk): CustomerState {
       goal !== undefined &&
       goal.event === cause.eventName &&
       until !== undefined &&
-      now <= Date.parse(until) &&
+      now <= parseIso(until) &&
       goal.matches(contextOf(walk, state))
     );
   };
@@ -703,7 +702,7 @@ function recordGoals(state: CustomerState, walk: Walk): CustomerState {
     );
   }
   const attribution = state.attribution?.filter((window) => {
-    if (now > Date.parse(window.goalUntil)) return false;
+    if (now > parseIso(window.goalUntil)) return false;
     if (!converts(window.journeyId, window.version, window.goalUntil)) return true;
     effects.metrics.push(goalMetric(window.journeyId, window.version, window.variant, window.holdout));
     return false;

@@ -1,16 +1,17 @@
 import type { JsonObject } from '../../schemas/common.js';
 import { ANONYMOUS_IDS_KEPT, type CustomerState, type Profile } from '../../schemas/customer-state.js';
 import type { SegmentCall } from '../../schemas/segment-call.js';
+import { parseIso } from './iso-time.js';
 
 /** What a customer's profile, channels and store presence become after one call. Pure. */
 
 export const emptyProfile = (): Profile => ({ traits: {}, groups: {}, anonymousIds: [] });
 
 const isNewer = (candidate: string, current: string | undefined) =>
-  current === undefined || Date.parse(candidate) >= Date.parse(current);
+  current === undefined || parseIso(candidate) >= parseIso(current);
 /** `isNewer` with the candidate already in epoch ms: a call's time is parsed once. */
 const isNewerMs = (candidateMs: number, current: string | undefined) =>
-  current === undefined || candidateMs >= Date.parse(current);
+  current === undefined || candidateMs >= parseIso(current);
 
 /**
  * Sets traits at `at`, each only if newer than what is stored: identify calls may arrive out of
@@ -43,7 +44,7 @@ function storeOf(call: SegmentCall): { storeId: string; zone?: string } | undefi
  * visit. Returns a new state object (the engine relies on it), `state` is left as it was.
  */
 export function applyCallToProfile(state: CustomerState, call: SegmentCall): CustomerState {
-  return applyCallToProfileAt(state, call, Date.parse(call.timestamp));
+  return applyCallToProfileAt(state, call, parseIso(call.timestamp));
 }
 
 /** `applyCallToProfile` with the call's time already parsed (`atMs`), as the engine has it. */
@@ -91,13 +92,13 @@ export function mergeProfiles(into: Profile | undefined, from: Profile | undefin
   const traits = { ...into.traits };
   for (const [name, trait] of Object.entries(from.traits)) {
     const existing = traits[name];
-    if (existing === undefined || Date.parse(trait.updatedAt) > Date.parse(existing.updatedAt))
+    if (existing === undefined || parseIso(trait.updatedAt) > parseIso(existing.updatedAt))
       traits[name] = trait;
   }
   const groups = { ...into.groups };
   for (const [groupId, group] of Object.entries(from.groups)) {
     const existing = groups[groupId];
-    if (existing === undefined || Date.parse(group.updatedAt) > Date.parse(existing.updatedAt))
+    if (existing === undefined || parseIso(group.updatedAt) > parseIso(existing.updatedAt))
       groups[groupId] = group;
   }
   let merged: Profile = { traits, groups, anonymousIds: into.anonymousIds };

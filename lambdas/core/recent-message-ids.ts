@@ -1,14 +1,5 @@
-import * as crypto from 'node:crypto';
 import { RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
-
-/**
- * SHA-256 in base64url. `crypto.hash` (Node ≥ 20.12) digests in one call, without the Hash
- * object `createHash` builds: it runs once per record, so this is a visible share of the engine.
- */
-const sha256Base64url: (text: string) => string =
-  typeof crypto.hash === 'function'
-    ? (text) => crypto.hash('sha256', text, 'base64url')
-    : (text) => crypto.createHash('sha256').update(text).digest('base64url');
+import { sha256 } from './digest.js';
 
 /**
  * How a message id is remembered: short ids as they are, longer ones (UUIDs, timer ids) as `#`
@@ -18,7 +9,7 @@ const sha256Base64url: (text: string) => string =
  */
 export function messageIdKey(messageId: string): string {
   if (messageId.length <= 12) return messageId;
-  return `#${sha256Base64url(messageId).slice(0, 11)}`;
+  return `#${sha256(messageId, 'base64url').slice(0, 11)}`;
 }
 
 /** Past this many look-ups in one call, a Set pays for its construction. */

@@ -1,6 +1,7 @@
 import type { ConsentChange, ConsentHistoryEntry } from '../../../schemas/consent.js';
 import type { CustomerState } from '../../../schemas/customer-state.js';
 import type { CallRecord, ConsentRecord } from '../../../schemas/stream-record.js';
+import { parseIso } from '../iso-time.js';
 import type { JourneyEffects, PublishedJourneys } from '../journey-runtime.js';
 import { applyConsentChange, historyEntryOf } from './apply-consent-change.js';
 import { mayKeepEvent } from './arrival-gate.js';
@@ -39,7 +40,7 @@ export function applyConsentToCustomer(
   // A change that refuses what was allowed (a purpose, a channel, by GPC) may concern a pending
   // action: let the processor look at the customer's undelivered actions. A refusal that was
   // already in force changes nothing, so it costs no read.
-  const judgedAt = Math.max(Date.parse(change.at), Date.parse(receivedAt));
+  const judgedAt = Math.max(parseIso(change.at), parseIso(receivedAt));
   if (changeWithdraws(before, changed.consent, change, journeys.consent, judgedAt))
     effects.consent.withdrawn = true;
   return after;
@@ -80,7 +81,7 @@ export function gateCall(
           journeys,
           effects,
         );
-  const judgedAt = Math.max(Date.parse(call.timestamp), Date.parse(record.receivedAt));
+  const judgedAt = Math.max(parseIso(call.timestamp), parseIso(record.receivedAt));
   if (mayKeepEvent(withConsent.consent, journeys.consent.defaults, judgedAt)) {
     return { keep: true, state: withConsent };
   }
