@@ -41,14 +41,20 @@ function storeOf(call: SegmentCall): { storeId: string; zone?: string } | undefi
 
 /**
  * Applies the profile side of a call: traits, groups, anonymous ids, channel presence, store
- * visit. Returns a new state object (the engine relies on it), `state` is left as it was.
+ * visit. Returns a new state object, `state` is left as it was.
  */
 export function applyCallToProfile(state: CustomerState, call: SegmentCall): CustomerState {
-  return applyCallToProfileAt(state, call, parseIso(call.timestamp));
+  const next = { ...state };
+  applyCallToProfileIn(next, call, parseIso(call.timestamp));
+  return next;
 }
 
-/** `applyCallToProfile` with the call's time already parsed (`atMs`), as the engine has it. */
-export function applyCallToProfileAt(state: CustomerState, call: SegmentCall, atMs: number): CustomerState {
+/**
+ * `applyCallToProfile` on a state the caller owns (the engine's working copy), with the call's
+ * time already parsed (`atMs`): its own fields are set; the values it holds are replaced, never
+ * changed.
+ */
+export function applyCallToProfileIn(state: CustomerState, call: SegmentCall, atMs: number): void {
   const at = call.timestamp;
   let profile = state.profile;
   if (call.type === 'identify') profile = withTraits(profile ?? emptyProfile(), call.traits, at);
@@ -65,24 +71,17 @@ export function applyCallToProfileAt(state: CustomerState, call: SegmentCall, at
   if (call.userId !== undefined && call.anonymousId !== undefined) {
     profile = withAnonymousId(profile ?? emptyProfile(), call.anonymousId);
   }
+  if (profile !== undefined) state.profile = profile;
 
-  const seenOnChannel = state.channels?.[call.channel]?.lastSeenAt;
-  const channels = isNewerMs(atMs, seenOnChannel)
-    ? { ...state.channels, [call.channel]: { lastSeenAt: at } }
-    : state.channels;
+  if (isNewerMs(atMs, state.channels?.[call.channel]?.lastSeenAt)) {
+    const channels = { ...state.channels };
+    channels[call.channel] = { lastSeenAt: at };
+    state.channels = channels;
+  }
 
   const store = storeOf(call);
-  const lastStoreVisit =
-    store !== undefined && isNewerMs(atMs, state.lastStoreVisit?.at)
-      ? { ...store, at }
-      : state.lastStoreVisit;
-
-  // One copy, then its own fields set: no short-lived objects per call (it runs for every call).
-  const next = { ...state };
-  if (profile !== undefined) next.profile = profile;
-  if (channels !== undefined) next.channels = channels;
-  if (lastStoreVisit !== undefined) next.lastStoreVisit = lastStoreVisit;
-  return next;
+  if (store !== undefined && isNewerMs(atMs, state.lastStoreVisit?.at))
+    state.lastStoreVisit = { ...store, at };
 }
 
 /** Joins two profiles: per trait and group the newer value wins; anonymous ids are kept from both. */
