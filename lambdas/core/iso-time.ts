@@ -8,18 +8,6 @@
 const CANONICAL_LENGTH = 24;
 const DAY_MS = 86_400_000;
 
-/** The digit at `index`, or -1 for anything else. */
-function digitAt(text: string, index: number): number {
-  const digit = text.charCodeAt(index) - 48;
-  return digit >= 0 && digit <= 9 ? digit : -1;
-}
-
-function twoDigits(text: string, index: number): number {
-  const tens = digitAt(text, index);
-  const units = digitAt(text, index + 1);
-  return tens < 0 || units < 0 ? -1 : tens * 10 + units;
-}
-
 const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
 function daysInMonth(year: number, month: number): number {
@@ -43,8 +31,47 @@ function daysFromCivil(year: number, month: number, day: number): number {
  * missing parts, `24:00`, a 30th of February, lower-case letters, garbage) goes to `Date.parse`.
  */
 export function parseIso(text: string): number {
+  if (text.length !== CANONICAL_LENGTH) return Date.parse(text);
+  // Straight-line on purpose: it runs a dozen times per record.
+  const y1 = text.charCodeAt(0) - 48;
+  const y2 = text.charCodeAt(1) - 48;
+  const y3 = text.charCodeAt(2) - 48;
+  const y4 = text.charCodeAt(3) - 48;
+  const m1 = text.charCodeAt(5) - 48;
+  const m2 = text.charCodeAt(6) - 48;
+  const d1 = text.charCodeAt(8) - 48;
+  const d2 = text.charCodeAt(9) - 48;
+  const h1 = text.charCodeAt(11) - 48;
+  const h2 = text.charCodeAt(12) - 48;
+  const i1 = text.charCodeAt(14) - 48;
+  const i2 = text.charCodeAt(15) - 48;
+  const s1 = text.charCodeAt(17) - 48;
+  const s2 = text.charCodeAt(18) - 48;
+  const f1 = text.charCodeAt(20) - 48;
+  const f2 = text.charCodeAt(21) - 48;
+  const f3 = text.charCodeAt(22) - 48;
+  // Every one a digit: none below 0 (a sign bit) and none above 9 (then `+ 6` reaches 16).
+  const digits = y1 | y2 | y3 | y4 | m1 | m2 | d1 | d2 | h1 | h2 | i1 | i2 | s1 | s2 | f1 | f2 | f3;
+  const above9 =
+    (y1 + 6) |
+    (y2 + 6) |
+    (y3 + 6) |
+    (y4 + 6) |
+    (m1 + 6) |
+    (m2 + 6) |
+    (d1 + 6) |
+    (d2 + 6) |
+    (h1 + 6) |
+    (h2 + 6) |
+    (i1 + 6) |
+    (i2 + 6) |
+    (s1 + 6) |
+    (s2 + 6) |
+    (f1 + 6) |
+    (f2 + 6) |
+    (f3 + 6);
   if (
-    text.length !== CANONICAL_LENGTH ||
+    ((digits | above9) & ~15) !== 0 ||
     text.charCodeAt(4) !== 45 /* - */ ||
     text.charCodeAt(7) !== 45 /* - */ ||
     text.charCodeAt(10) !== 84 /* T */ ||
@@ -54,27 +81,19 @@ export function parseIso(text: string): number {
     text.charCodeAt(23) !== 90 /* Z */
   )
     return Date.parse(text);
-  const century = twoDigits(text, 0);
-  const yearOfCentury = twoDigits(text, 2);
-  const month = twoDigits(text, 5);
-  const day = twoDigits(text, 8);
-  const hour = twoDigits(text, 11);
-  const minute = twoDigits(text, 14);
-  const second = twoDigits(text, 17);
-  const msHigh = digitAt(text, 20);
-  const msLow = twoDigits(text, 21);
-  if ((century | yearOfCentury | msHigh | msLow) < 0) return Date.parse(text);
-  const year = century * 100 + yearOfCentury;
+  const year = y1 * 1_000 + y2 * 100 + y3 * 10 + y4;
+  const month = m1 * 10 + m2;
+  const day = d1 * 10 + d2;
+  const hour = h1 * 10 + h2;
+  const minute = i1 * 10 + i2;
+  const second = s1 * 10 + s2;
   if (
     month < 1 ||
     month > 12 ||
     day < 1 ||
     day > daysInMonth(year, month) ||
-    hour < 0 ||
     hour > 23 ||
-    minute < 0 ||
     minute > 59 ||
-    second < 0 ||
     second > 59
   )
     return Date.parse(text);
@@ -83,8 +102,9 @@ export function parseIso(text: string): number {
     hour * 3_600_000 +
     minute * 60_000 +
     second * 1_000 +
-    msHigh * 100 +
-    msLow
+    f1 * 100 +
+    f2 * 10 +
+    f3
   );
 }
 
