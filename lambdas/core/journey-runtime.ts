@@ -389,7 +389,9 @@ export function applyEventToJourneys(
     }
   }
   for (const compiled of journeys.byTriggerEvent.get(cause.eventName) ?? []) {
-    if (!mayEnter(draft.state, compiled, walk.now) || !compiled.entry(contextOf(walk))) continue;
+    // The entry condition first: it turns most events away, reading the event alone, before the
+    // customer's progress and instances are looked up. Both are pure: the order changes nothing else.
+    if (!compiled.entry(contextOf(walk)) || !mayEnter(draft.state, compiled, walk.now)) continue;
     enter(walk, compiled);
   }
 }
