@@ -2,7 +2,6 @@ import type { JsonObject } from '../../schemas/common.js';
 import { ANONYMOUS_IDS_KEPT, type CustomerState, type Profile } from '../../schemas/customer-state.js';
 import type { SegmentCall } from '../../schemas/segment-call.js';
 import { parseIso } from './iso-time.js';
-import { copyOf } from './state-draft.js';
 
 /** What a customer's profile, channels and store presence become after one call. Pure. */
 
@@ -75,9 +74,7 @@ export function applyCallToProfileIn(state: CustomerState, call: SegmentCall, at
   if (profile !== undefined) state.profile = profile;
 
   if (isNewerMs(atMs, state.channels?.[call.channel]?.lastSeenAt)) {
-    const channels = copyOf(state.channels);
-    channels[call.channel] = { lastSeenAt: at };
-    state.channels = channels;
+    state.channels = { ...state.channels, [call.channel]: { lastSeenAt: at } };
   }
 
   const store = storeOf(call);
