@@ -738,13 +738,19 @@ function recordGoals(walk: Walk): void {
     }
   }
   if (attribution === undefined) return;
-  const open = attribution.filter((window) => {
-    if (now > parseIso(window.goalUntil)) return false;
-    if (!isGoal || !converts(window.journeyId, window.version, window.goalUntil)) return true;
-    effects.metrics.push(goalMetric(window.journeyId, window.version, window.variant, window.holdout));
-    return false;
-  });
-  if (open.length !== attribution.length) draft.state.attribution = open;
+  // A new array only once a window closes (expired or converted): most events close none.
+  let open: typeof attribution | undefined;
+  for (let i = 0; i < attribution.length; i += 1) {
+    const window = attribution[i] as (typeof attribution)[number];
+    let stays = !(now > parseIso(window.goalUntil));
+    if (stays && isGoal && converts(window.journeyId, window.version, window.goalUntil)) {
+      effects.metrics.push(goalMetric(window.journeyId, window.version, window.variant, window.holdout));
+      stays = false;
+    }
+    if (stays) open?.push(window);
+    else open ??= attribution.slice(0, i);
+  }
+  if (open !== undefined) draft.state.attribution = open;
 }
 
 function goalMetric(journeyId: string, version: number, variant?: string, holdout?: boolean): JourneyMetric {
