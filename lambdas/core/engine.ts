@@ -156,20 +156,21 @@ export function applyRecordsToCustomer(
   let duplicates = 0;
 
   for (const { sequenceNumber, record } of records) {
+    const above = watermark === undefined || sequenceAbove(sequenceNumber, watermark);
+    if (!above && dedupe === 'sequence-and-message-id') {
+      duplicates += 1;
+      continue;
+    }
     const messageId = messageIdOf(record);
     const key = messageIdKey(messageId);
-    const belowWatermark =
-      dedupe === 'sequence-and-message-id' &&
-      watermark !== undefined &&
-      !sequenceAbove(sequenceNumber, watermark);
-    if (belowWatermark || recent.has(key, messageId)) {
+    if (recent.has(key, messageId)) {
       duplicates += 1;
       continue;
     }
     recent.add(key);
     draft ??= new StateDraft(stored);
     applyOne(draft, record, journeys, effects, forwards);
-    if (watermark === undefined || sequenceAbove(sequenceNumber, watermark)) watermark = sequenceNumber;
+    if (above) watermark = sequenceNumber;
     applied += 1;
   }
   if (draft === undefined) return outcomeOf(stored, effects, forwards, applied, duplicates);
