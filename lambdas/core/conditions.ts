@@ -135,6 +135,10 @@ function compileComparison(condition: Comparison): Predicate {
   }
 }
 
+/** What a counter's filter reads besides the event: nothing (they compare the event only). */
+const NO_TRAITS: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_COUNT = () => 0;
+
 const COMPARE = {
   eq: (a: number, b: number) => a === b,
   gt: (a: number, b: number) => a > b,
@@ -177,7 +181,12 @@ export function compileCondition(condition: Condition, counters: CounterRegistry
       condition.count.event,
       condition.count.where ?? [],
       withinSeconds,
-      (event) => where.every((part) => part({ event, traits: {}, now: 0, count: () => 0 })),
+      (event) => {
+        // One context for all the filters of an event: each counted event runs them.
+        const context: EvaluationContext = { event, traits: NO_TRAITS, now: 0, count: NO_COUNT };
+        for (const part of where) if (!part(context)) return false;
+        return true;
+      },
     );
     const compare = COMPARE[condition.op];
     return (context) => compare(context.count(counterId, withinSeconds), condition.value);
