@@ -54,6 +54,11 @@ export class CounterRegistry {
     return byEvent;
   }
 
+  /** Every counter's id, in the order they were registered. */
+  ids(): string[] {
+    return [...this.specs.keys()];
+  }
+
   get(id: string): CounterSpec | undefined {
     return this.specs.get(id);
   }

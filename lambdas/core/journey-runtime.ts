@@ -5,7 +5,13 @@ import type { Journey, Step } from '../../schemas/journey.js';
 import type { Timer } from '../../schemas/timer.js';
 import { compileCondition, type EvaluationContext, type Predicate } from './conditions.js';
 import { type ConsentPolicy, OPT_IN_POLICY } from './consent/consent-policy.js';
-import { CounterRegistry, type CounterSpec, countWithin, increment } from './counters.js';
+import {
+  type CounterBuckets,
+  CounterRegistry,
+  type CounterSpec,
+  countWithin,
+  increment,
+} from './counters.js';
 import { actionIdFor, instanceIdFor, timerIdFor } from './ids.js';
 import { formatIso, parseIso } from './iso-time.js';
 import { nextLocalTime, outsideQuietHours, resolveTimeZone } from './local-time.js';
@@ -50,6 +56,8 @@ export interface PublishedJourneys {
   goalEvents: ReadonlySet<string>;
   countersByEvent: ReadonlyMap<string, readonly CounterSpec[]>;
   counters: CounterRegistry;
+  /** Every counter's id, in one order: the order of a customer's counters map (see recordBehaviour). */
+  counterIds: readonly string[];
   /** Events that waitForEvent steps may look back on, with the longest look-back. */
   lookbackMsByEvent: ReadonlyMap<string, number>;
   /** The tenant's consent defaults and purposes: what the arrival gate and withdrawals judge by. */
@@ -155,6 +163,7 @@ export function compileJourneys(
     goalEvents,
     countersByEvent: counters.forEvent(),
     counters,
+    counterIds: counters.ids(),
     lookbackMsByEvent,
     consent,
   };
@@ -271,9 +280,11 @@ export function recordBehaviour(
 ): void {
   const specs = journeys.countersByEvent.get(eventName);
   if (specs !== undefined) {
-    const counters = draft.counters();
+    const counted = new Map<string, CounterBuckets>();
+    const stored = draft.state.counters;
     for (const spec of specs)
-      if (spec.matches(event)) counters[spec.id] = increment(counters[spec.id], spec, occurredAt);
+      if (spec.matches(event)) counted.set(spec.id, increment(stored?.[spec.id], spec, occurredAt));
+    draft.setCounters(countersWith(stored, counted, journeys.counterIds));
   }
   const lookbackMs = journeys.lookbackMsByEvent.get(eventName);
   if (lookbackMs !== undefined) {
@@ -285,6 +296,32 @@ export function recordBehaviour(
       .filter((recent) => now - parseIso(recent.at) <= (journeys.lookbackMsByEvent.get(recent.event) ?? 0))
       .slice(-RECENT_EVENTS_KEPT);
   }
+}
+
+/**
+ * A customer's counters map with `counted` set, its ids in the tenant's counter order: maps built
+ * in one order share their shape, which makes reading them (every count condition) and copying
+ * them several times cheaper than maps in each customer's own order. Counters no published
+ * journey asks about any more are kept, after the others.
+ */
+function countersWith(
+  stored: Readonly<Record<string, CounterBuckets>> | undefined,
+  counted: ReadonlyMap<string, CounterBuckets>,
+  order: readonly string[],
+): Record<string, CounterBuckets> {
+  const counters: Record<string, CounterBuckets> = {};
+  let kept = 0;
+  for (const id of order) {
+    const buckets = stored?.[id];
+    if (buckets !== undefined) kept += 1;
+    const value = counted.get(id) ?? buckets;
+    if (value !== undefined) counters[id] = value;
+  }
+  if (stored !== undefined && kept !== Object.keys(stored).length)
+    for (const id in stored)
+      if (Object.hasOwn(stored, id) && !Object.hasOwn(counters, id))
+        counters[id] = stored[id] as CounterBuckets;
+  return counters;
 }
 
 /**

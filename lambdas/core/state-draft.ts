@@ -3,8 +3,8 @@ import type { CounterBuckets } from './counters.js';
 
 /**
  * The engine's private working copy of a customer's state while it applies records: one copy of
- * the state's top level, and each of its maps (journey progress, instances, counters) copied the
- * first time it changes, then changed in place. Rebuilding the state and its maps at every step
+ * the state's top level, and its maps of journey progress and instances copied the first time
+ * they change, then changed in place. Rebuilding the state and its maps at every step
  * cost more than the steps themselves. Whatever the draft has not copied is the caller's and
  * stays untouched; values in the maps (an instance, a counter's buckets) are replaced, never
  * changed, so they may be shared with the caller's state.
@@ -20,7 +20,6 @@ export class StateDraft {
   private extras: Record<string, unknown> | undefined;
   private ownJourneys = false;
   private ownInstances = false;
-  private ownCounters = false;
 
   constructor(stored: CustomerState) {
     this.state = workingCopy(stored);
@@ -95,18 +94,14 @@ export class StateDraft {
     this.ownInstances = false;
   }
 
-  counters(): Record<string, CounterBuckets> {
-    if (!this.ownCounters) {
-      this.state.counters = copyOf(this.state.counters);
-      this.ownCounters = true;
-    }
-    return this.state.counters as Record<string, CounterBuckets>;
+  /** Sets the counters map to one built for this draft. */
+  setCounters(counters: Record<string, CounterBuckets>): void {
+    this.state.counters = counters;
   }
 
   private disown(): void {
     this.ownJourneys = false;
     this.ownInstances = false;
-    this.ownCounters = false;
   }
 }
 
