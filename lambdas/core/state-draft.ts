@@ -106,7 +106,7 @@ export class StateDraft {
 }
 
 /** A copy of a map keyed by ids: a loop, as a spread of an object of an unusual shape is slower. */
-export function copyOf<V>(map: Readonly<Record<string, V>> | undefined): Record<string, V> {
+function copyOf<V>(map: Readonly<Record<string, V>> | undefined): Record<string, V> {
   const copy: Record<string, V> = {};
   for (const key in map) if (Object.hasOwn(map, key)) copy[key] = map[key] as V;
   return copy;
