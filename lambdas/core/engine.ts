@@ -243,7 +243,8 @@ function applyCall(
 ): void {
   const { call } = record;
   const occurredAt = parseIso(call.timestamp);
-  const now = parseIso(record.receivedAt);
+  // Often the same instant, written the same (server-side calls, imports): parsed once then.
+  const now = record.receivedAt === call.timestamp ? occurredAt : parseIso(record.receivedAt);
   // Consent first: the call's own consent change, then the arrival gate (issue 5).
   if (!gateCall(draft, record, journeys, effects, Math.max(occurredAt, now))) return;
   // What a profile condition was before this call: only identify calls change the profile.
