@@ -40,8 +40,10 @@ export class RecentMessageIds {
       this.members = new Set(this.window());
     // The raw id too: states written before ids were stored as digests still dedupe.
     if (this.members !== undefined) return this.members.has(key) || this.members.has(id);
-    const ids = this.window();
-    return ids.includes(key) || (key !== id && ids.includes(id));
+    // One pass for both: the window's strings are read once (they are scattered in memory, and
+    // reading them is most of the cost).
+    for (const stored of this.window()) if (stored === key || stored === id) return true;
+    return false;
   }
 
   add(key: string): void {
