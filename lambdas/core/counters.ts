@@ -54,6 +54,11 @@ export class CounterRegistry {
     return byEvent;
   }
 
+  /** Every counter's id, in the order they were registered. */
+  ids(): string[] {
+    return [...this.specs.keys()];
+  }
+
   get(id: string): CounterSpec | undefined {
     return this.specs.get(id);
   }
@@ -71,19 +76,27 @@ export function increment(
   at: number,
 ): CounterBuckets {
   const bucket = Math.floor(at / 1_000 / spec.bucketSeconds);
-  const newest = Math.max(bucket, buckets?.at(-1)?.[0] ?? bucket);
+  const stored = buckets ?? [];
+  const newest = Math.max(bucket, stored.at(-1)?.[0] ?? bucket);
   const oldestKept = newest - Math.ceil(spec.horizonSeconds / spec.bucketSeconds) + 1;
-  const next = (buckets ?? [])
-    .filter(([index]) => index >= oldestKept)
-    .map(([index, n]): [number, number] => [index, n]);
-  // Older than any window can reach: counting it would change no answer.
-  if (bucket < oldestKept) return next;
-  const found = next.find(([index]) => index === bucket);
-  if (found !== undefined) found[1] += 1;
-  else {
-    next.push([bucket, 1]);
-    next.sort((a, b) => a[0] - b[0]);
+  // One pass, one new array: buckets kept as they are are shared with the stored array (they are
+  // never changed in place), the incremented one is a new pair.
+  const next: CounterBuckets = [];
+  let counted = bucket < oldestKept;
+  for (const pair of stored) {
+    const index = pair[0];
+    if (index < oldestKept) continue;
+    if (!counted && index > bucket) {
+      next.push([bucket, 1]);
+      counted = true;
+    }
+    if (index === bucket && !counted) {
+      next.push([index, pair[1] + 1]);
+      counted = true;
+    } else next.push(pair);
   }
+  // Older than any window can reach: counting it would change no answer.
+  if (!counted) next.push([bucket, 1]);
   return next;
 }
 

@@ -11,6 +11,7 @@ import {
 } from './consent/customer-consent.js';
 import { exitInstancesOnWithdrawal, ledgerWithdraws } from './consent/withdrawal.js';
 import { linkToKnownCustomer, mergeHistory } from './identity.js';
+import { parseIso } from './iso-time.js';
 import {
   applyEventToJourneys,
   applyProfileChangeToJourneys,
@@ -20,8 +21,9 @@ import {
   type PublishedJourneys,
   recordBehaviour,
 } from './journey-runtime.js';
-import { applyCallToProfileAt, emptyProfile, withAnonymousId } from './profile.js';
+import { applyCallToProfileIn, emptyProfile, withAnonymousId } from './profile.js';
 import { messageIdKey, RecentMessageIds } from './recent-message-ids.js';
+import { StateDraft } from './state-draft.js';
 
 export { type CompiledJourney, compileJourneys, type PublishedJourneys } from './journey-runtime.js';
 export { messageIdKey } from './recent-message-ids.js';
@@ -99,6 +101,30 @@ function sequenceAbove(a: string, b: string): boolean {
   return a.length === b.length ? a > b : BigInt(a) > BigInt(b);
 }
 
+// Built field by field: an object spread inside a literal is a slow generic copy, once per call.
+const noCustomerEffects = (): CustomerEffects => {
+  const { actions, timers, metrics, explanations } = noEffects();
+  return { actions, timers, metrics, explanations, consent: noConsentEffects() };
+};
+
+const outcomeOf = (
+  state: CustomerState,
+  effects: CustomerEffects,
+  forwards: StreamRecord[],
+  applied: number,
+  duplicates: number,
+): CustomerOutcome => ({
+  state,
+  actions: effects.actions,
+  timers: effects.timers,
+  metrics: effects.metrics,
+  explanations: effects.explanations,
+  consent: effects.consent,
+  forwards,
+  applied,
+  duplicates,
+});
+
 /**
  * Applies one customer's records, in stream order, to their state: the heart of the journey
  * processor, with no I/O, clock or randomness. Records at or below the applied sequence number,
@@ -114,70 +140,72 @@ export function applyRecordsToCustomer(
   dedupe: DedupeMode = 'sequence-and-message-id',
 ): CustomerOutcome {
   const first = records[0];
-  const effects: CustomerEffects = { ...noEffects(), consent: noConsentEffects() };
+  const effects = noCustomerEffects();
   if (first === undefined) {
     if (previous === undefined) throw new Error('applyRecordsToCustomer needs a state or a record');
-    return { state: previous, ...effects, forwards: [], applied: 0, duplicates: 0 };
+    return outcomeOf(previous, effects, [], 0, 0);
   }
-  let state = previous ?? emptyState(first.record);
-  const recent = new RecentMessageIds(state.recentMessageIds);
+  const stored = previous ?? emptyState(first.record);
+  const recent = new RecentMessageIds(stored.recentMessageIds);
+  // The engine's working copy, made when the first record applies: `stored` is the caller's.
+  let draft: StateDraft | undefined;
   // The watermark and the id window are written to the state once, after the loop: nothing in
   // between reads them from the state.
-  let watermark = state.appliedSequence;
+  let watermark = stored.appliedSequence;
   const forwards: StreamRecord[] = [];
   let applied = 0;
   let duplicates = 0;
 
   for (const { sequenceNumber, record } of records) {
+    const above = watermark === undefined || sequenceAbove(sequenceNumber, watermark);
+    if (!above && dedupe === 'sequence-and-message-id') {
+      duplicates += 1;
+      continue;
+    }
     const messageId = messageIdOf(record);
     const key = messageIdKey(messageId);
-    const belowWatermark =
-      dedupe === 'sequence-and-message-id' &&
-      watermark !== undefined &&
-      !sequenceAbove(sequenceNumber, watermark);
-    if (belowWatermark || recent.has(key, messageId)) {
+    if (recent.has(key, messageId)) {
       duplicates += 1;
       continue;
     }
     recent.add(key);
-    state = applyOne(state, record, journeys, effects, forwards);
-    if (watermark === undefined || sequenceAbove(sequenceNumber, watermark)) watermark = sequenceNumber;
+    draft ??= new StateDraft(stored);
+    applyOne(draft, record, journeys, effects, forwards);
+    if (above) watermark = sequenceNumber;
     applied += 1;
   }
-  if (applied > 0) {
-    state = {
-      ...state,
-      ...(watermark === undefined ? {} : { appliedSequence: watermark }),
-      recentMessageIds: recent.toArray(),
-    };
-  }
-  return { state, ...effects, forwards, applied, duplicates };
+  if (draft === undefined) return outcomeOf(stored, effects, forwards, applied, duplicates);
+  if (watermark !== undefined) draft.state.appliedSequence = watermark;
+  draft.state.recentMessageIds = recent.toArray();
+  return outcomeOf(draft.result(), effects, forwards, applied, duplicates);
 }
 
 function applyOne(
-  state: CustomerState,
+  draft: StateDraft,
   record: StreamRecord,
   journeys: PublishedJourneys,
   effects: CustomerEffects,
   forwards: StreamRecord[],
-): CustomerState {
+): void {
+  const { state } = draft;
   if (record.kind === 'link') {
     const linked = linkToKnownCustomer(state, record);
-    if (linked.merge === undefined) return linked.state;
+    if (linked.merge === undefined) return;
     forwards.push(linked.merge);
     // The joined id's own journeys end here; their progress went with the history.
     for (const instance of Object.values(state.instances ?? {})) {
       if (instance.waiting !== undefined) effects.timers.cancel.push(instance.waiting.timerId);
     }
     const { instances: _ended, ...withoutInstances } = linked.state;
-    return withoutInstances;
+    draft.replace(withoutInstances);
+    return;
   }
   // The processor applies erasures itself (lambdas/processor/erase-customer.ts): it is I/O.
-  if (record.kind === 'erase') return state;
+  if (record.kind === 'erase') return;
   if (state.mergedInto !== undefined) {
     // This id belongs to a known customer now: whatever arrives for it goes there, same ids.
     forwards.push({ ...record, customerId: state.mergedInto });
-    return state;
+    return;
   }
   if (record.kind === 'merge') {
     const merged = withdrawnByMerge(
@@ -187,9 +215,13 @@ function applyOne(
       journeys,
       effects,
     );
-    if (!record.from.startsWith(ANONYMOUS_PREFIX)) return merged;
+    if (!record.from.startsWith(ANONYMOUS_PREFIX)) {
+      draft.replace(merged);
+      return;
+    }
     const anonymousId = record.from.slice(ANONYMOUS_PREFIX.length);
-    return { ...merged, profile: withAnonymousId(merged.profile ?? emptyProfile(), anonymousId) };
+    draft.replace({ ...merged, profile: withAnonymousId(merged.profile ?? emptyProfile(), anonymousId) });
+    return;
   }
   if (record.kind === 'timer') {
     const cause = {
@@ -199,10 +231,14 @@ function applyOne(
       eventName: 'timer',
       at: record.receivedAt,
     };
-    return applyTimerToJourneys(state, journeys, record, cause, effects);
+    applyTimerToJourneys(draft, journeys, record, cause, effects);
+    return;
   }
-  if (record.kind === 'consent') return applyConsentRecord(state, record, journeys, effects);
-  return applyCall(state, record, journeys, effects);
+  if (record.kind === 'consent') {
+    draft.replace(applyConsentRecord(state, record, journeys, effects));
+    return;
+  }
+  applyCall(draft, record, journeys, effects);
 }
 
 /**
@@ -232,18 +268,20 @@ function withdrawnByMerge(
 
 /** A call: the profile side first, then counters and journeys, then the customer's totals. */
 function applyCall(
-  stored: CustomerState,
+  draft: StateDraft,
   record: CallRecord,
   journeys: PublishedJourneys,
   effects: CustomerEffects,
-): CustomerState {
-  // Consent first: the call's own consent change, then the arrival gate (issue 5).
-  const gate = gateCall(stored, record, journeys, effects);
-  if (!gate.keep) return gate.state;
-  const before = gate.state;
+): void {
   const { call } = record;
-  const occurredAt = Date.parse(call.timestamp);
-  let state = applyCallToProfileAt(before, call, occurredAt);
+  const occurredAt = parseIso(call.timestamp);
+  // Often the same instant, written the same (server-side calls, imports): parsed once then.
+  const now = record.receivedAt === call.timestamp ? occurredAt : parseIso(record.receivedAt);
+  // Consent first: the call's own consent change, then the arrival gate (issue 5).
+  if (!gateCall(draft, record, journeys, effects, Math.max(occurredAt, now))) return;
+  // What a profile condition was before this call: only identify calls change the profile.
+  const before = call.type === 'identify' ? draft.snapshot() : undefined;
+  applyCallToProfileIn(draft.state, call, occurredAt);
   const eventName = eventNameOf(call) ?? call.type;
   const cause = {
     tenantId: record.tenantId,
@@ -252,18 +290,14 @@ function applyCall(
     eventName,
     at: record.receivedAt,
   };
-  const now = Date.parse(record.receivedAt);
   // Conditions read the call as sent, with the event name journeys see (page → "Page Viewed").
   const view: Record<string, unknown> = { ...call, event: eventName };
-  state = recordBehaviour(state, journeys, view, eventName, call.messageId, occurredAt, now);
-  state = applyEventToJourneys(state, journeys, view, cause, effects, now);
-  if (call.type === 'identify')
-    state = applyProfileChangeToJourneys(before, state, journeys, cause, effects, now);
-  // `state` is a new object from applyCallToProfileAt on (never `before`, the caller's), so its
-  // own top-level fields may be set in place; nested values are shared and stay untouched.
+  recordBehaviour(draft, journeys, view, eventName, call.messageId, occurredAt, now);
+  applyEventToJourneys(draft, journeys, view, cause, effects, now);
+  if (before !== undefined) applyProfileChangeToJourneys(before, draft, journeys, cause, effects, now);
+  const { state } = draft;
   state.eventCount += 1;
   // The later and the earlier of the two times, the stored one on a tie.
-  if (!(Date.parse(state.lastSeenAt) >= occurredAt)) state.lastSeenAt = call.timestamp;
-  if (!(Date.parse(state.firstSeenAt) <= occurredAt)) state.firstSeenAt = call.timestamp;
-  return state;
+  if (!(parseIso(state.lastSeenAt) >= occurredAt)) state.lastSeenAt = call.timestamp;
+  if (!(parseIso(state.firstSeenAt) <= occurredAt)) state.firstSeenAt = call.timestamp;
 }

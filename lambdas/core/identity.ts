@@ -1,6 +1,7 @@
 import { type CustomerState, MERGED_FROM_KEPT, type MergedHistory } from '../../schemas/customer-state.js';
 import type { LinkRecord, MergeRecord } from '../../schemas/stream-record.js';
 import { mergeLedgers } from './consent/apply-consent-change.js';
+import { parseIso } from './iso-time.js';
 import { mergeProfiles } from './profile.js';
 
 /**
@@ -54,8 +55,8 @@ export function linkToKnownCustomer(
   return { state: { ...kept, journeys: {}, eventCount: 0, mergedInto: link.linkTo }, merge };
 }
 
-const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : b);
-const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
+const earlier = (a: string, b: string) => (parseIso(a) <= parseIso(b) ? a : b);
+const later = (a: string, b: string) => (parseIso(a) >= parseIso(b) ? a : b);
 
 /** The known customer's side: the joined id's history is added to its own. */
 export function mergeHistory(state: CustomerState, history: MergedHistory, from: string): CustomerState {
@@ -81,7 +82,7 @@ export function mergeHistory(state: CustomerState, history: MergedHistory, from:
   }
   const profile = mergeProfiles(state.profile, history.profile);
   const visits = [state.lastStoreVisit, history.lastStoreVisit].filter((visit) => visit !== undefined);
-  const lastStoreVisit = visits.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+  const lastStoreVisit = visits.sort((a, b) => parseIso(b.at) - parseIso(a.at))[0];
   // What the visitor agreed to or refused before logging in still holds (GDPR art. 7, 21).
   const consent = mergeLedgers(state.consent, history.consent);
   return {

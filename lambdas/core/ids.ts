@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from './digest.js';
 
-const hashOf = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000'));
+const hashOf = (encoding: 'hex' | 'base64url', ...parts: string[]) => sha256(parts.join('\u0000'), encoding);
 
 /**
  * The id of the action a journey step fires for a customer: one instance, one cause (an event's
@@ -15,20 +15,20 @@ export function actionIdFor(
   causeId: string,
   stepId: string,
 ): string {
-  return hashOf(tenantId, customerId, instanceId, causeId, stepId).digest('hex').slice(0, 32);
+  return hashOf('hex', tenantId, customerId, instanceId, causeId, stepId).slice(0, 32);
 }
 
 /** A journey instance: one customer's entry into one journey, caused by one record. */
 export function instanceIdFor(customerId: string, journeyId: string, entryMessageId: string): string {
-  return `${journeyId}:${hashOf(customerId, journeyId, entryMessageId).digest('base64url').slice(0, 16)}`;
+  return `${journeyId}:${hashOf('base64url', customerId, journeyId, entryMessageId).slice(0, 16)}`;
 }
 
 /** A timer of an instance's step, set because of one record. */
 export function timerIdFor(instanceId: string, stepId: string, causeId: string): string {
-  return `t:${hashOf(instanceId, stepId, causeId).digest('base64url').slice(0, 22)}`;
+  return `t:${hashOf('base64url', instanceId, stepId, causeId).slice(0, 22)}`;
 }
 
 /** A short, non-reversible reference to a customer for logs, which never carry raw ids. */
 export function customerRef(tenantId: string, customerId: string): string {
-  return createHash('sha256').update(`${tenantId}#${customerId}`).digest('hex').slice(0, 12);
+  return sha256(`${tenantId}#${customerId}`, 'hex').slice(0, 12);
 }

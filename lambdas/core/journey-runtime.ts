@@ -6,10 +6,18 @@ import type { Journey, Step } from '../../schemas/journey.js';
 import type { Timer } from '../../schemas/timer.js';
 import { compileCondition, type EvaluationContext, type Predicate } from './conditions.js';
 import { type ConsentPolicy, OPT_IN_POLICY } from './consent/consent-policy.js';
-import { CounterRegistry, type CounterSpec, countWithin, increment } from './counters.js';
+import {
+  type CounterBuckets,
+  CounterRegistry,
+  type CounterSpec,
+  countWithin,
+  increment,
+} from './counters.js';
 import { actionIdFor, instanceIdFor, timerIdFor } from './ids.js';
+import { formatIso, parseIso } from './iso-time.js';
 import { nextLocalTime, outsideQuietHours, resolveTimeZone } from './local-time.js';
 import { pickVariant, splitBucket } from './split.js';
+import type { StateDraft } from './state-draft.js';
 
 const RECENT_EVENTS_KEPT = 20;
 const ATTRIBUTION_WINDOWS_KEPT = 20;
@@ -43,8 +51,14 @@ export interface PublishedJourneys {
   profileEntries: readonly CompiledJourney[];
   /** Every known version, for instances that entered an older one. */
   byVersion: ReadonlyMap<string, CompiledJourney>;
+  /** The same versions by journey id, then version: found per instance without building a key. */
+  versionsByJourney: ReadonlyMap<string, ReadonlyMap<number, CompiledJourney>>;
+  /** Events some journey version counts as its goal: any other event converts nothing. */
+  goalEvents: ReadonlySet<string>;
   countersByEvent: ReadonlyMap<string, readonly CounterSpec[]>;
   counters: CounterRegistry;
+  /** Every counter's id, in one order: the order of a customer's counters map (see recordBehaviour). */
+  counterIds: readonly string[];
   /** Events that waitForEvent steps may look back on, with the longest look-back. */
   lookbackMsByEvent: ReadonlyMap<string, number>;
   /** The tenant's consent defaults and purposes: what the arrival gate and withdrawals judge by. */
@@ -52,6 +66,10 @@ export interface PublishedJourneys {
 }
 
 export const versionKey = (journeyId: string, version: number) => `${journeyId}@${version}`;
+
+/** The compiled version an instance runs on, if still known. */
+export const compiledVersion = (journeys: PublishedJourneys, journeyId: string, version: number) =>
+  journeys.versionsByJourney.get(journeyId)?.get(version);
 
 function compileStep(step: Step, counters: CounterRegistry): CompiledStep {
   if (step.type === 'branch') {
@@ -130,6 +148,14 @@ export function compileJourneys(
       lookbackMsByEvent.set(step.event, Math.max(lookbackMsByEvent.get(step.event) ?? 0, step.lookbackMs));
     }
   }
+  const versionsByJourney = new Map<string, Map<number, CompiledJourney>>();
+  const goalEvents = new Set<string>();
+  for (const compiled of byVersion.values()) {
+    const { id, version } = compiled.journey;
+    const versions = versionsByJourney.get(id) ?? new Map<number, CompiledJourney>();
+    versionsByJourney.set(id, versions.set(version, compiled));
+    if (compiled.goal !== undefined) goalEvents.add(compiled.goal.event);
+  }
   const byPriority = (a: CompiledJourney, b: CompiledJourney) =>
     b.journey.priority - a.journey.priority || a.journey.id.localeCompare(b.journey.id);
   for (const list of byTriggerEvent.values()) list.sort(byPriority);
@@ -138,8 +164,11 @@ export function compileJourneys(
     byTriggerEvent,
     profileEntries,
     byVersion,
+    versionsByJourney,
+    goalEvents,
     countersByEvent: counters.forEvent(),
     counters,
+    counterIds: counters.ids(),
     lookbackMsByEvent,
     consent,
   };
@@ -241,46 +270,75 @@ function contextFor(
   };
 }
 
-/** Counters and the look-back buffer see every event first, so conditions read them up to date. */
+/**
+ * Counters and the look-back buffer see every event first, so conditions read them up to date.
+ * Changes `draft` in place.
+ */
 export function recordBehaviour(
-  state: CustomerState,
+  draft: StateDraft,
   journeys: PublishedJourneys,
   event: Record<string, unknown>,
   eventName: string,
   messageId: string,
   occurredAt: number,
   now: number,
-): CustomerState {
-  let next = state;
+): void {
   const specs = journeys.countersByEvent.get(eventName);
   if (specs !== undefined) {
-    const counters = { ...state.counters };
+    const counted = new Map<string, CounterBuckets>();
+    const stored = draft.state.counters;
     for (const spec of specs)
-      if (spec.matches(event)) counters[spec.id] = increment(counters[spec.id], spec, occurredAt);
-    next = { ...next, counters };
+      if (spec.matches(event)) counted.set(spec.id, increment(stored?.[spec.id], spec, occurredAt));
+    draft.setCounters(countersWith(stored, counted, journeys.counterIds));
   }
   const lookbackMs = journeys.lookbackMsByEvent.get(eventName);
   if (lookbackMs !== undefined) {
     const properties = (event.properties ?? {}) as Record<string, unknown>;
-    const recentEvents = [
-      ...(state.recentEvents ?? []),
-      { event: eventName, at: new Date(occurredAt).toISOString(), properties, messageId },
+    draft.state.recentEvents = [
+      ...(draft.state.recentEvents ?? []),
+      { event: eventName, at: formatIso(occurredAt), properties, messageId },
     ]
-      .filter((recent) => now - Date.parse(recent.at) <= (journeys.lookbackMsByEvent.get(recent.event) ?? 0))
+      .filter((recent) => now - parseIso(recent.at) <= (journeys.lookbackMsByEvent.get(recent.event) ?? 0))
       .slice(-RECENT_EVENTS_KEPT);
-    next = { ...next, recentEvents };
   }
-  return next;
+}
+
+/**
+ * A customer's counters map with `counted` set, its ids in the tenant's counter order: maps built
+ * in one order share their shape, which makes reading them (every count condition) and copying
+ * them several times cheaper than maps in each customer's own order. Counters no published
+ * journey asks about any more are kept, after the others.
+ */
+function countersWith(
+  stored: Readonly<Record<string, CounterBuckets>> | undefined,
+  counted: ReadonlyMap<string, CounterBuckets>,
+  order: readonly string[],
+): Record<string, CounterBuckets> {
+  const counters: Record<string, CounterBuckets> = {};
+  let kept = 0;
+  for (const id of order) {
+    const buckets = stored?.[id];
+    if (buckets !== undefined) kept += 1;
+    const value = counted.get(id) ?? buckets;
+    if (value !== undefined) counters[id] = value;
+  }
+  if (stored !== undefined && kept !== Object.keys(stored).length)
+    for (const id in stored)
+      if (Object.hasOwn(stored, id) && !Object.hasOwn(counters, id))
+        counters[id] = stored[id] as CounterBuckets;
+  return counters;
 }
 
 /**
  * What one record does to a customer's journeys: the published journeys, the record as cause
- * and clock, the event it carries (none for a timer), and where its effects are collected.
+ * and clock, the event it carries (none for a timer), the customer's working state, and where
+ * its effects are collected.
  */
 interface Walk {
   journeys: PublishedJourneys;
   cause: Cause;
   event: Record<string, unknown> | undefined;
+  draft: StateDraft;
   effects: JourneyEffects;
   now: number;
   /** What conditions read during this walk, built on first use (see `contextOf`). */
@@ -298,18 +356,18 @@ const walkOf = (
   journeys: PublishedJourneys,
   cause: Cause,
   event: Record<string, unknown> | undefined,
+  draft: StateDraft,
   effects: JourneyEffects,
   now: number,
-): Walk => ({ journeys, cause, event, effects, now, context: undefined });
+): Walk => ({ journeys, cause, event, draft, effects, now, context: undefined });
 
 /**
  * The walk's evaluation context, built once for all its conditions (goals, exits, waits, entry
  * conditions, branches). A walk changes instances and journey progress, never the traits or the
- * counters conditions read, so the context built from the first state asked about holds for
- * every later one.
+ * counters conditions read, so the context built when first asked holds for the whole walk.
  */
-function contextOf(walk: Walk, state: CustomerState): EvaluationContext {
-  walk.context ??= contextFor(state, walk.journeys, walk.event, walk.now);
+function contextOf(walk: Walk): EvaluationContext {
+  walk.context ??= contextFor(walk.draft.state, walk.journeys, walk.event, walk.now);
   return walk.context;
 }
 
@@ -325,97 +383,112 @@ function explain(walk: Walk, live: Live, stepId: string | undefined, what: strin
   });
 }
 
+/** The live instances with a known journey version, as they are before the walk changes any. */
 function liveInstances(state: CustomerState, journeys: PublishedJourneys): Live[] {
   const live: Live[] = [];
-  if (state.instances === undefined) return live;
-  for (const [id, instance] of Object.entries(state.instances)) {
-    const compiled = journeys.byVersion.get(versionKey(instance.journeyId, instance.version));
+  const { instances } = state;
+  for (const id in instances) {
+    const instance = instances[id] as JourneyInstance;
+    const compiled = compiledVersion(journeys, instance.journeyId, instance.version);
     if (compiled !== undefined) live.push({ id, instance, compiled });
   }
   return live;
 }
 
-/** Runs a tracked event through the customer's journeys: goals, exits, waits resumed, entries. */
+/**
+ * Runs a tracked event through the customer's journeys: goals, exits, waits resumed, entries.
+ * Changes `draft` in place.
+ */
 export function applyEventToJourneys(
-  state: CustomerState,
+  draft: StateDraft,
   journeys: PublishedJourneys,
   event: Record<string, unknown>,
   cause: Cause,
   effects: JourneyEffects,
-  now: number = Date.parse(cause.at),
-): CustomerState {
-  const walk = walkOf(journeys, cause, event, effects, now);
-  let current = state;
-  const context = () => contextOf(walk, current);
+  now: number = parseIso(cause.at),
+): void {
+  const walk = walkOf(journeys, cause, event, draft, effects, now);
 
-  current = recordGoals(current, walk);
-  for (const live of liveInstances(current, journeys)) {
-    const exit = live.compiled.exitWhen.find(
-      (candidate) => candidate.event === cause.eventName && candidate.matches(context()),
-    );
-    if (exit !== undefined) {
-      explain(walk, live, live.instance.stepId, `exit criterion "${exit.event}" met`);
-      current = finish(current, walk, live, 'exited');
-      continue;
-    }
-    const step = live.compiled.steps.get(live.instance.stepId);
-    // An event after the time-out is late, even if the timer's record has not come back yet (the
-    // sweeper runs every minute): the time-out has won, and its record will say so.
-    const late = live.instance.waiting !== undefined && Date.parse(live.instance.waiting.dueAt) < walk.now;
-    if (step?.type === 'waitForEvent' && step.event === cause.eventName && !late && step.matches(context())) {
-      current = resume(current, walk, live, step.next, 'resumed', `"${step.event}" arrived`);
+  recordGoals(walk);
+  if (draft.state.instances !== undefined) {
+    for (const live of liveInstances(draft.state, journeys)) {
+      const exit = live.compiled.exitWhen.find(
+        (candidate) => candidate.event === cause.eventName && candidate.matches(contextOf(walk)),
+      );
+      if (exit !== undefined) {
+        explain(walk, live, live.instance.stepId, `exit criterion "${exit.event}" met`);
+        finish(walk, live, 'exited');
+        continue;
+      }
+      const step = live.compiled.steps.get(live.instance.stepId);
+      // An event after the time-out is late, even if the timer's record has not come back yet (the
+      // sweeper runs every minute): the time-out has won, and its record will say so.
+      if (step?.type !== 'waitForEvent' || step.event !== cause.eventName) continue;
+      const late = live.instance.waiting !== undefined && parseIso(live.instance.waiting.dueAt) < walk.now;
+      if (!late && step.matches(contextOf(walk))) {
+        resume(walk, live, step.next, 'resumed', `"${step.event}" arrived`);
+      }
     }
   }
   for (const compiled of journeys.byTriggerEvent.get(cause.eventName) ?? []) {
-    if (!mayEnter(current, compiled, walk.now) || !compiled.entry(context())) continue;
-    current = enter(current, walk, compiled);
+    // The entry condition first: it turns most events away, reading the event alone, before the
+    // customer's progress and instances are looked up. Both are pure: the order changes nothing else.
+    if (!compiled.entry(contextOf(walk)) || !mayEnter(draft.state, compiled, walk.now)) continue;
+    enter(walk, compiled);
   }
-  return current;
 }
 
 /**
  * After an identify: journeys entered "when a profile condition becomes true" admit the
- * customer if the condition holds now and did not before this call.
+ * customer if the condition holds now (in `draft`) and did not `before` this call.
  */
 export function applyProfileChangeToJourneys(
   before: CustomerState,
-  after: CustomerState,
+  draft: StateDraft,
   journeys: PublishedJourneys,
   cause: Cause,
   effects: JourneyEffects,
-  now: number = Date.parse(cause.at),
-): CustomerState {
-  const walk = walkOf(journeys, cause, undefined, effects, now);
-  let current = after;
+  now: number = parseIso(cause.at),
+): void {
+  const walk = walkOf(journeys, cause, undefined, draft, effects, now);
   let beforeContext: EvaluationContext | undefined;
   for (const compiled of journeys.profileEntries) {
     beforeContext ??= contextFor(before, journeys, undefined, walk.now);
-    if (compiled.entry(beforeContext) || !mayEnter(current, compiled, walk.now)) continue;
-    if (!compiled.entry(contextOf(walk, current))) continue;
-    current = enter(current, walk, compiled);
+    if (compiled.entry(beforeContext) || !mayEnter(draft.state, compiled, walk.now)) continue;
+    if (!compiled.entry(contextOf(walk))) continue;
+    enter(walk, compiled);
   }
-  return current;
 }
 
-/** A timer came due: the wait ends, or the waitForEvent times out. A stale timer changes nothing. */
+/**
+ * A timer came due: the wait ends, or the waitForEvent times out. A stale timer changes nothing.
+ * Changes `draft` in place.
+ */
 export function applyTimerToJourneys(
-  state: CustomerState,
+  draft: StateDraft,
   journeys: PublishedJourneys,
   timer: { timerId: string; instanceId: string },
   cause: Cause,
   effects: JourneyEffects,
-): CustomerState {
+): void {
   // The fired timer's item is deleted in any case: it has done its job.
   effects.timers.cancel.push(timer.timerId);
-  const live = liveInstances(state, journeys).find((candidate) => candidate.id === timer.instanceId);
-  if (live === undefined || live.instance.waiting?.timerId !== timer.timerId) return state;
-  const walk = walkOf(journeys, cause, undefined, effects, Date.parse(cause.at));
-  const fired = { ...live, instance: { ...live.instance, waiting: undefined } };
-  const step = live.compiled.steps.get(live.instance.stepId);
+  const { instances } = draft.state;
+  const instance =
+    instances !== undefined && Object.hasOwn(instances, timer.instanceId)
+      ? instances[timer.instanceId]
+      : undefined;
+  if (instance === undefined) return;
+  const compiled = compiledVersion(journeys, instance.journeyId, instance.version);
+  if (compiled === undefined || instance.waiting?.timerId !== timer.timerId) return;
+  const walk = walkOf(journeys, cause, undefined, draft, effects, parseIso(cause.at));
+  const fired = { id: timer.instanceId, compiled, instance: { ...instance, waiting: undefined } };
+  const step = compiled.steps.get(instance.stepId);
   if (step?.type === 'waitForEvent') {
-    return resume(state, walk, fired, step.onTimeout, 'timed_out', `no "${step.event}" in time`);
+    resume(walk, fired, step.onTimeout, 'timed_out', `no "${step.event}" in time`);
+    return;
   }
-  return resume(state, walk, fired, step?.type === 'wait' ? step.next : undefined, 'resumed', 'wait over');
+  resume(walk, fired, step?.type === 'wait' ? step.next : undefined, 'resumed', 'wait over');
 }
 
 function liveInstancesOf(state: CustomerState, journeyId: string): number {
@@ -436,13 +509,13 @@ function mayEnter(state: CustomerState, compiled: CompiledJourney, now: number):
     case 'always':
       return true;
     case 'afterCooldown':
-      return now - Date.parse(progress.lastEnteredAt) >= compiled.cooldownMs;
+      return now - parseIso(progress.lastEnteredAt) >= compiled.cooldownMs;
   }
 }
 
-function enter(state: CustomerState, walk: Walk, compiled: CompiledJourney): CustomerState {
+function enter(walk: Walk, compiled: CompiledJourney): void {
   const { journey } = compiled;
-  const { cause } = walk;
+  const { cause, draft } = walk;
   const live: Live = {
     id: instanceIdFor(cause.customerId, journey.id, cause.messageId),
     compiled,
@@ -451,19 +524,15 @@ function enter(state: CustomerState, walk: Walk, compiled: CompiledJourney): Cus
       version: journey.version,
       stepId: journey.start,
       enteredAt: cause.at,
-      ...(compiled.goal === undefined
-        ? {}
-        : { goalUntil: new Date(walk.now + compiled.goal.withinMs).toISOString() }),
+      ...(compiled.goal === undefined ? {} : { goalUntil: formatIso(walk.now + compiled.goal.withinMs) }),
     },
   };
-  const entries = (state.journeys[journey.id]?.entries ?? 0) + 1;
-  const entered: CustomerState = {
-    ...state,
-    journeys: { ...state.journeys, [journey.id]: { entries, lastEnteredAt: cause.at } },
-  };
+  const progress = draft.journeys();
+  const entries = (progress[journey.id]?.entries ?? 0) + 1;
+  progress[journey.id] = { entries, lastEnteredAt: cause.at };
   walk.effects.metrics.push({ journeyId: journey.id, version: journey.version, name: 'entered' });
   explain(walk, live, undefined, `entered on "${cause.eventName}"`);
-  return run(entered, walk, live, journey.start);
+  run(walk, live, journey.start);
 }
 
 /**
@@ -472,13 +541,12 @@ function enter(state: CustomerState, walk: Walk, compiled: CompiledJourney): Cus
  * waitForEvent reached after a wait looks back on recent events.
  */
 function resume(
-  state: CustomerState,
   walk: Walk,
   live: Live,
   nextStepId: string | undefined,
   metric: 'resumed' | 'timed_out',
   why: string,
-): CustomerState {
+): void {
   const { instance } = live;
   if (instance.waiting !== undefined) walk.effects.timers.cancel.push(instance.waiting.timerId);
   const { waiting: _done, ...moving } = instance;
@@ -489,16 +557,17 @@ function resume(
     stepId: instance.stepId,
   });
   explain(walk, live, instance.stepId, why);
-  return run(state, walk, { ...live, instance: moving }, nextStepId);
+  run(walk, { ...live, instance: moving }, nextStepId);
 }
 
 /**
  * Walks an instance from `stepId` until it must wait or ends. Actions, timers and metrics go to
  * the walk's effects; the state gets the instance where it stopped (or without it when it ended).
  */
-function run(state: CustomerState, walk: Walk, start: Live, stepId: string | undefined): CustomerState {
+function run(walk: Walk, start: Live, stepId: string | undefined): void {
   const { journey } = start.compiled;
   const { cause, effects, now } = walk;
+  const { state } = walk.draft;
   let live = start;
   let current = stepId;
   const at = (instance: JourneyInstance, step: string) => ({
@@ -510,16 +579,21 @@ function run(state: CustomerState, walk: Walk, start: Live, stepId: string | und
   // an action to at most one per (instance, record, step) — the inputs of its id.
   const visited = new Set<string>();
   for (;;) {
-    if (current === undefined) return finish(state, walk, live, 'completed');
+    if (current === undefined) {
+      finish(walk, live, 'completed');
+      return;
+    }
     if (visited.has(current)) {
       explain(walk, live, current, `stopped: step "${current}" reached again without a wait`);
-      return finish(state, walk, live, 'completed');
+      finish(walk, live, 'completed');
+      return;
     }
     visited.add(current);
     const step = live.compiled.steps.get(current);
     if (step === undefined) {
       explain(walk, live, current, `step "${current}" does not exist`);
-      return finish(state, walk, live, 'completed');
+      finish(walk, live, 'completed');
+      return;
     }
     live = at(live.instance, current);
     const { instance } = live;
@@ -563,26 +637,30 @@ function run(state: CustomerState, walk: Walk, start: Live, stepId: string | und
         break;
       }
       case 'wait':
-        return park(state, walk, live, waitUntil(step, now, state));
+        park(walk, live, waitUntil(step, now, state));
+        return;
       case 'waitForEvent': {
         // An event seen just before the step was reached counts (not the one that caused this walk).
         const seen = (state.recentEvents ?? []).find(
           (recent) =>
             recent.event === step.event &&
             recent.messageId !== cause.messageId &&
-            now - Date.parse(recent.at) <= step.lookbackMs &&
+            now - parseIso(recent.at) <= step.lookbackMs &&
             step.matches({
-              ...contextOf(walk, state),
+              ...contextOf(walk),
               event: { event: recent.event, properties: recent.properties },
             }),
         );
-        if (seen === undefined) return park(state, walk, live, now + step.timeoutMs);
+        if (seen === undefined) {
+          park(walk, live, now + step.timeoutMs);
+          return;
+        }
         explain(walk, live, current, `"${step.event}" already seen at ${seen.at}`);
         current = step.next;
         break;
       }
       case 'branch': {
-        const context = contextOf(walk, state);
+        const context = contextOf(walk);
         const taken = step.compiled.findIndex((predicate) => predicate(context));
         explain(
           walk,
@@ -609,7 +687,8 @@ function run(state: CustomerState, walk: Walk, start: Live, stepId: string | und
         break;
       }
       case 'exit':
-        return finish(state, walk, live, 'completed');
+        finish(walk, live, 'completed');
+        return;
     }
   }
 }
@@ -623,11 +702,11 @@ function waitUntil(step: Extract<Step, { type: 'wait' }>, now: number, state: Cu
 }
 
 /** Stops a walk at its current step until a timer fires. */
-function park(state: CustomerState, walk: Walk, live: Live, dueAtMs: number): CustomerState {
+function park(walk: Walk, live: Live, dueAtMs: number): void {
   const { cause } = walk;
   const { instance } = live;
   const timerId = timerIdFor(live.id, instance.stepId, cause.messageId);
-  const dueAt = new Date(dueAtMs).toISOString();
+  const dueAt = formatIso(dueAtMs);
   walk.effects.timers.set.push({
     timerId,
     tenantId: cause.tenantId,
@@ -641,32 +720,21 @@ function park(state: CustomerState, walk: Walk, live: Live, dueAtMs: number): Cu
     name: 'waiting',
     stepId: instance.stepId,
   });
-  return {
-    ...state,
-    instances: { ...state.instances, [live.id]: { ...instance, waiting: { timerId, dueAt } } },
-  };
+  walk.draft.instances()[live.id] = { ...instance, waiting: { timerId, dueAt } };
 }
 
 /** Ends an instance; a goal window still open keeps counting conversions for it. */
-function finish(
-  state: CustomerState,
-  walk: Walk,
-  live: Live,
-  outcome: 'completed' | 'exited',
-): CustomerState {
+function finish(walk: Walk, live: Live, outcome: 'completed' | 'exited'): void {
   const { instance, compiled } = live;
-  const { [live.id]: _ended, ...others } = state.instances ?? {};
+  const { draft } = walk;
+  draft.removeInstance(live.id);
   if (instance.waiting !== undefined) walk.effects.timers.cancel.push(instance.waiting.timerId);
   walk.effects.metrics.push({ journeyId: instance.journeyId, version: instance.version, name: outcome });
-  // No empty map is stored: most customers have no live instance most of the time.
-  const { instances: _all, ...withoutInstances } = state;
-  const next: CustomerState =
-    Object.keys(others).length === 0 ? withoutInstances : { ...state, instances: others };
   const goalOpen =
     instance.goalUntil !== undefined &&
     instance.goalReachedAt === undefined &&
-    Date.parse(instance.goalUntil) > walk.now;
-  if (!goalOpen || compiled.goal === undefined) return next;
+    parseIso(instance.goalUntil) > walk.now;
+  if (!goalOpen || compiled.goal === undefined) return;
   const window = {
     instanceId: live.id,
     journeyId: instance.journeyId,
@@ -675,51 +743,56 @@ function finish(
     ...(instance.variant === undefined ? {} : { variant: instance.variant }),
     ...(instance.holdout ? { holdout: true } : {}),
   };
-  return { ...next, attribution: [...(state.attribution ?? []), window].slice(-ATTRIBUTION_WINDOWS_KEPT) };
+  draft.state.attribution = [...(draft.state.attribution ?? []), window].slice(-ATTRIBUTION_WINDOWS_KEPT);
 }
 
 /**
  * Conversions: live instances and closed ones whose attribution window is still open. Most
- * events convert nothing: the state is then returned as it was, with nothing copied.
+ * events are no goal of any journey: then only windows past their end are dropped.
  */
-function recordGoals(state: CustomerState, walk: Walk): CustomerState {
-  if (state.instances === undefined && state.attribution === undefined) return state;
-  const { journeys, cause, effects, now } = walk;
+function recordGoals(walk: Walk): void {
+  const { journeys, cause, effects, now, draft } = walk;
+  const { instances, attribution } = draft.state;
+  if (instances === undefined && attribution === undefined) return;
+  const isGoal = journeys.goalEvents.has(cause.eventName);
   const converts = (journeyId: string, version: number, until: string | undefined) => {
-    const goal = journeys.byVersion.get(versionKey(journeyId, version))?.goal;
+    const goal = compiledVersion(journeys, journeyId, version)?.goal;
     return (
       goal !== undefined &&
       goal.event === cause.eventName &&
       until !== undefined &&
-      now <= Date.parse(until) &&
-      goal.matches(contextOf(walk, state))
+      now <= parseIso(until) &&
+      goal.matches(contextOf(walk))
     );
   };
-  let instances = state.instances;
-  for (const [instanceId, instance] of Object.entries(state.instances ?? {})) {
-    if (
-      instance.goalReachedAt !== undefined ||
-      !converts(instance.journeyId, instance.version, instance.goalUntil)
-    )
-      continue;
-    instances = { ...instances, [instanceId]: { ...instance, goalReachedAt: cause.at } };
-    effects.metrics.push(
-      goalMetric(instance.journeyId, instance.version, instance.variant, instance.holdout),
-    );
+  if (isGoal) {
+    for (const instanceId in instances) {
+      const instance = instances[instanceId] as JourneyInstance;
+      if (
+        instance.goalReachedAt !== undefined ||
+        !converts(instance.journeyId, instance.version, instance.goalUntil)
+      )
+        continue;
+      draft.instances()[instanceId] = { ...instance, goalReachedAt: cause.at };
+      effects.metrics.push(
+        goalMetric(instance.journeyId, instance.version, instance.variant, instance.holdout),
+      );
+    }
   }
-  const attribution = state.attribution?.filter((window) => {
-    if (now > Date.parse(window.goalUntil)) return false;
-    if (!converts(window.journeyId, window.version, window.goalUntil)) return true;
-    effects.metrics.push(goalMetric(window.journeyId, window.version, window.variant, window.holdout));
-    return false;
-  });
-  const attributionChanged = attribution !== undefined && attribution.length !== state.attribution?.length;
-  if (instances === state.instances && !attributionChanged) return state;
-  return {
-    ...state,
-    ...(instances === undefined ? {} : { instances }),
-    ...(attribution === undefined ? {} : { attribution }),
-  };
+  if (attribution === undefined) return;
+  // A new array only once a window closes (expired or converted): most events close none.
+  let open: typeof attribution | undefined;
+  for (let i = 0; i < attribution.length; i += 1) {
+    const window = attribution[i] as (typeof attribution)[number];
+    let stays = !(now > parseIso(window.goalUntil));
+    if (stays && isGoal && converts(window.journeyId, window.version, window.goalUntil)) {
+      effects.metrics.push(goalMetric(window.journeyId, window.version, window.variant, window.holdout));
+      stays = false;
+    }
+    if (stays) open?.push(window);
+    else open ??= attribution.slice(0, i);
+  }
+  if (open !== undefined) draft.state.attribution = open;
 }
 
 function goalMetric(journeyId: string, version: number, variant?: string, holdout?: boolean): JourneyMetric {

@@ -43,7 +43,8 @@ interface LocalParts {
   second: number;
 }
 
-export function localParts(epochMs: number, timeZone: string): LocalParts {
+/** The local clock from Intl itself: exact, and a few microseconds per call. */
+function formattedParts(epochMs: number, timeZone: string): LocalParts {
   const parts: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(epochMs))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
@@ -58,10 +59,66 @@ export function localParts(epochMs: number, timeZone: string): LocalParts {
   };
 }
 
+const HOUR_MS = 3_600_000;
+const floorToSecond = (epochMs: number) => Math.floor(epochMs / 1_000) * 1_000;
+
+function offsetFromParts(epochMs: number, p: LocalParts): number {
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - floorToSecond(epochMs);
+}
+
+/**
+ * A zone's UTC offset by UTC hour, as Intl gives it at both ends of the hour: equal, the offset
+ * holds for the whole hour (no zone changes its offset twice within an hour); different, the
+ * hour holds a transition and is not cached (NaN), Intl answers for each instant in it.
+ */
+const offsetsByZone = new Map<string, Map<number, number>>();
+/** Hours kept per zone before its cache starts again: bounds memory in a long-lived process. */
+const HOURS_KEPT = 50_000;
+
+function cachedOffset(epochMs: number, timeZone: string): number {
+  let offsets = offsetsByZone.get(timeZone);
+  if (offsets === undefined) {
+    offsets = new Map();
+    offsetsByZone.set(timeZone, offsets);
+  }
+  const hour = Math.floor(epochMs / HOUR_MS);
+  let offset = offsets.get(hour);
+  if (offset === undefined) {
+    const start = hour * HOUR_MS;
+    const end = start + HOUR_MS - 1;
+    const atStart = offsetFromParts(start, formattedParts(start, timeZone));
+    const atEnd = offsetFromParts(end, formattedParts(end, timeZone));
+    offset = atStart === atEnd ? atStart : Number.NaN;
+    if (offsets.size >= HOURS_KEPT) offsets.clear();
+    offsets.set(hour, offset);
+  }
+  return offset;
+}
+
+/** Years whose local clock a UTC Date reads back as Intl writes it (four digits, no era). */
+const FIRST_PLAIN_YEAR_MS = Date.UTC(1000, 0, 1);
+const LAST_PLAIN_YEAR_MS = Date.UTC(9999, 0, 1);
+
+/** The wall clock in `timeZone` at `epochMs`, to the second, as Intl's formatter shows it. */
+export function localParts(epochMs: number, timeZone: string): LocalParts {
+  const offset =
+    epochMs >= FIRST_PLAIN_YEAR_MS && epochMs < LAST_PLAIN_YEAR_MS
+      ? cachedOffset(epochMs, timeZone)
+      : Number.NaN;
+  if (Number.isNaN(offset)) return formattedParts(epochMs, timeZone);
+  const local = new Date(floorToSecond(epochMs) + offset);
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+  };
+}
+
 function offsetMs(epochMs: number, timeZone: string): number {
-  const p = localParts(epochMs, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(epochMs / 1_000) * 1_000;
+  return offsetFromParts(epochMs, localParts(epochMs, timeZone));
 }
 
 /** The instant of a local wall-clock time; in a DST gap, the time just after it. */

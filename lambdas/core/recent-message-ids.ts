@@ -1,14 +1,5 @@
-import * as crypto from 'node:crypto';
 import { RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
-
-/**
- * SHA-256 in base64url. `crypto.hash` (Node ≥ 20.12) digests in one call, without the Hash
- * object `createHash` builds: it runs once per record, so this is a visible share of the engine.
- */
-const sha256Base64url: (text: string) => string =
-  typeof crypto.hash === 'function'
-    ? (text) => crypto.hash('sha256', text, 'base64url')
-    : (text) => crypto.createHash('sha256').update(text).digest('base64url');
+import { sha256 } from './digest.js';
 
 /**
  * How a message id is remembered: short ids as they are, longer ones (UUIDs, timer ids) as `#`
@@ -18,7 +9,7 @@ const sha256Base64url: (text: string) => string =
  */
 export function messageIdKey(messageId: string): string {
   if (messageId.length <= 12) return messageId;
-  return `#${sha256Base64url(messageId).slice(0, 11)}`;
+  return `#${sha256(messageId, 'base64url').slice(0, 11)}`;
 }
 
 /** Past this many look-ups in one call, a Set pays for its construction. */
@@ -49,8 +40,10 @@ export class RecentMessageIds {
       this.members = new Set(this.window());
     // The raw id too: states written before ids were stored as digests still dedupe.
     if (this.members !== undefined) return this.members.has(key) || this.members.has(id);
-    const ids = this.window();
-    return ids.includes(key) || (key !== id && ids.includes(id));
+    // One pass for both: the window's strings are read once (they are scattered in memory, and
+    // reading them is most of the cost).
+    for (const stored of this.window()) if (stored === key || stored === id) return true;
+    return false;
   }
 
   add(key: string): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyRecordsToCustomer } from '../../lambdas/core/engine.js';
 import { applyEventToJourneys, type JourneyMetric, noEffects } from '../../lambdas/core/journey-runtime.js';
+import { StateDraft } from '../../lambdas/core/state-draft.js';
 import { CustomerState } from '../../schemas/customer-state.js';
 import { Journey } from '../../schemas/journey.js';
 import { compileConsentingJourneys } from './support/consenting.js';
@@ -667,7 +668,13 @@ describe('split step', () => {
         journeys: {},
       };
       const cause = { tenantId: TENANT, customerId, messageId: 'm', eventName: 'Signed Up', at: iso(T0) };
-      applyEventToJourneys(state, journeys, { event: 'Signed Up', properties: {} }, cause, effects);
+      applyEventToJourneys(
+        new StateDraft(state),
+        journeys,
+        { event: 'Signed Up', properties: {} },
+        cause,
+        effects,
+      );
       const variant = effects.actions[0]?.variant ?? 'none';
       counts.set(variant, (counts.get(variant) ?? 0) + 1);
     }

@@ -207,6 +207,21 @@ describe('applyCallToProfile: channels', () => {
 
     expect(state.channels).toEqual({ call_center: { lastSeenAt: T1 }, web: { lastSeenAt: T2 } });
   });
+
+  it('keeps a channel it does not know, written by a newer version, and leaves the stored map as it was', () => {
+    const channels = Object.freeze({
+      kiosk: { lastSeenAt: T1 },
+      web: { lastSeenAt: T1 },
+    }) as CustomerState['channels'];
+    const state = applyCallToProfile(stateOf({ channels }), track(T2, { channel: 'store' }));
+
+    expect(state.channels).toEqual({
+      kiosk: { lastSeenAt: T1 },
+      web: { lastSeenAt: T1 },
+      store: { lastSeenAt: T2 },
+    });
+    expect(channels).toEqual({ kiosk: { lastSeenAt: T1 }, web: { lastSeenAt: T1 } });
+  });
 });
 
 describe('applyCallToProfile: store visits', () => {

@@ -4,13 +4,14 @@ import type {
   ConsentHistoryEntry,
   ConsentLedger,
 } from '../../../schemas/consent.js';
+import { parseIso } from '../iso-time.js';
 
 /** An empty ledger: the customer has said nothing yet. */
 export const emptyLedger = (): ConsentLedger => ({ purposes: {}, channels: {} });
 
 /** Is `candidate` at least as new as `current`? Equal times: the later arrival wins. */
 function supersedes(candidate: string, current: { at: string } | undefined): boolean {
-  return current === undefined || Date.parse(candidate) >= Date.parse(current.at);
+  return current === undefined || parseIso(candidate) >= parseIso(current.at);
 }
 
 function entryOf(change: ConsentChange, status: ConsentEntry['status']): ConsentEntry {
@@ -47,7 +48,7 @@ export function applyConsentChange(ledger: ConsentLedger | undefined, change: Co
   ][]) {
     if (supersedes(change.at, next.channels[channel])) next.channels[channel] = entryOf(change, status);
   }
-  if (change.gpc === true && (next.gpc === undefined || Date.parse(change.at) < Date.parse(next.gpc.at))) {
+  if (change.gpc === true && (next.gpc === undefined || parseIso(change.at) < parseIso(next.gpc.at))) {
     next.gpc = { at: change.at, source: change.source };
   }
   return next;
@@ -56,7 +57,7 @@ export function applyConsentChange(ledger: ConsentLedger | undefined, change: Co
 /** Does `joined` overrule `own`? The newer wins; at the same moment a refusal wins. */
 function joinedWins(own: ConsentEntry | undefined, joined: ConsentEntry): boolean {
   if (own === undefined) return true;
-  const difference = Date.parse(joined.at) - Date.parse(own.at);
+  const difference = parseIso(joined.at) - parseIso(own.at);
   return difference > 0 || (difference === 0 && joined.status === 'denied' && own.status !== 'denied');
 }
 
@@ -83,7 +84,7 @@ export function mergeLedgers(
     if (joinedWins(next.channels[channel], entry)) next.channels[channel] = entry;
   }
   const gpcs = [own.gpc, joined.gpc].filter((gpc) => gpc !== undefined);
-  const gpc = gpcs.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))[0];
+  const gpc = gpcs.sort((a, b) => parseIso(a.at) - parseIso(b.at))[0];
   return gpc === undefined ? next : { ...next, gpc };
 }
 

@@ -5,6 +5,7 @@ import type {
   ConsentLedger,
   Purpose,
 } from '../../../schemas/consent.js';
+import { parseIso } from '../iso-time.js';
 
 /** Purposes a Global Privacy Control signal objects to (marketing and sharing). */
 const OBJECTED_BY_GPC: ReadonlySet<string> = new Set(['marketing', 'sharing']);
@@ -17,7 +18,7 @@ function basisOf(
   at: number,
 ) {
   // An entry newer than the moment judged did not exist yet then: the default applied.
-  if (entry !== undefined && Date.parse(entry.at) <= at)
+  if (entry !== undefined && parseIso(entry.at) <= at)
     return { basis: entry.status as Basis, since: entry.at };
   return { basis: (fallback === true ? 'default_granted' : 'default_denied') as Basis, since: undefined };
 }
@@ -40,11 +41,11 @@ export function consentAllows(
   const purpose = basisOf(purposeEntry, defaults?.purposes[use.purpose], at);
   let purposeBasis: ConsentBasis['purposeBasis'] = purpose.basis;
   const gpc = ledger?.gpc;
-  if (gpc !== undefined && Date.parse(gpc.at) <= at && OBJECTED_BY_GPC.has(use.purpose)) {
+  if (gpc !== undefined && parseIso(gpc.at) <= at && OBJECTED_BY_GPC.has(use.purpose)) {
     const grantedAfterGpc =
       purpose.basis === 'granted' &&
       purpose.since !== undefined &&
-      Date.parse(purpose.since) > Date.parse(gpc.at);
+      parseIso(purpose.since) > parseIso(gpc.at);
     if (!grantedAfterGpc) purposeBasis = 'gpc';
   }
   const channel =

@@ -1,7 +1,9 @@
 import type { ConsentChange, ConsentHistoryEntry } from '../../../schemas/consent.js';
 import type { CustomerState } from '../../../schemas/customer-state.js';
 import type { CallRecord, ConsentRecord } from '../../../schemas/stream-record.js';
+import { parseIso } from '../iso-time.js';
 import type { JourneyEffects, PublishedJourneys } from '../journey-runtime.js';
+import type { StateDraft } from '../state-draft.js';
 import { applyConsentChange, historyEntryOf } from './apply-consent-change.js';
 import { mayKeepEvent } from './arrival-gate.js';
 import { consentChangeOfCall } from './segment-consent.js';
@@ -39,7 +41,7 @@ export function applyConsentToCustomer(
   // A change that refuses what was allowed (a purpose, a channel, by GPC) may concern a pending
   // action: let the processor look at the customer's undelivered actions. A refusal that was
   // already in force changes nothing, so it costs no read.
-  const judgedAt = Math.max(Date.parse(change.at), Date.parse(receivedAt));
+  const judgedAt = Math.max(parseIso(change.at), parseIso(receivedAt));
   if (changeWithdraws(before, changed.consent, change, journeys.consent, judgedAt))
     effects.consent.withdrawn = true;
   return after;
@@ -58,34 +60,32 @@ export function applyConsentRecord(
 /**
  * The arrival gate of a tracking call: first the consent the call itself carries (Segment's
  * `context.consent.categoryPreferences`, a GPC signal), so that an event carrying a fresh grant
- * is kept; then, without consent to analytics or personalization, the call is dropped: only the
- * consent change and a count of dropped calls remain.
+ * is kept; then, without consent to analytics or personalization at `judgedAt` (the later of the
+ * call's time and its arrival), the call is dropped: only the consent change and a count of
+ * dropped calls remain. Whether the call is kept; `draft` gets the consent change or the count.
  */
 export function gateCall(
-  state: CustomerState,
+  draft: StateDraft,
   record: CallRecord,
   journeys: PublishedJourneys,
   effects: CustomerEffects,
-): { keep: boolean; state: CustomerState } {
+  judgedAt: number,
+): boolean {
   const { call } = record;
   const change = consentChangeOfCall(call, journeys.consent.purposes);
-  const withConsent =
-    change === undefined
-      ? state
-      : applyConsentToCustomer(
-          state,
-          change,
-          `${call.messageId}:consent`,
-          record.receivedAt,
-          journeys,
-          effects,
-        );
-  const judgedAt = Math.max(Date.parse(call.timestamp), Date.parse(record.receivedAt));
-  if (mayKeepEvent(withConsent.consent, journeys.consent.defaults, judgedAt)) {
-    return { keep: true, state: withConsent };
+  if (change !== undefined) {
+    draft.replace(
+      applyConsentToCustomer(
+        draft.state,
+        change,
+        `${call.messageId}:consent`,
+        record.receivedAt,
+        journeys,
+        effects,
+      ),
+    );
   }
-  return {
-    keep: false,
-    state: { ...withConsent, droppedWithoutConsent: (withConsent.droppedWithoutConsent ?? 0) + 1 },
-  };
+  if (mayKeepEvent(draft.state.consent, journeys.consent.defaults, judgedAt)) return true;
+  draft.state.droppedWithoutConsent = (draft.state.droppedWithoutConsent ?? 0) + 1;
+  return false;
 }

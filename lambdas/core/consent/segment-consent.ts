@@ -64,7 +64,11 @@ export function consentChangeOfCall(
   call: SegmentCall,
   tenantPurposes: ReadonlySet<string>,
 ): ConsentChange | undefined {
-  const preferences = objectAt(objectAt(call.context, 'consent'), 'categoryPreferences') ?? {};
+  const consent = objectAt(call.context, 'consent');
+  const gpc = gpcOf(call.context);
+  // Most calls carry no consent: nothing to build for them.
+  if (consent === undefined && !gpc) return undefined;
+  const preferences = objectAt(consent, 'categoryPreferences') ?? {};
   const purposes: Record<string, ConsentStatus> = {};
   for (const [category, value] of Object.entries(preferences)) {
     if (typeof value !== 'boolean') continue;
@@ -72,7 +76,6 @@ export function consentChangeOfCall(
     if (purpose === undefined) continue;
     purposes[purpose] = purposes[purpose] === 'denied' || !value ? 'denied' : 'granted';
   }
-  const gpc = gpcOf(call.context);
   if (Object.keys(purposes).length === 0 && !gpc) return undefined;
   return {
     purposes,

@@ -2,6 +2,7 @@ import type { ConsentChange, ConsentLedger } from '../../../schemas/consent.js';
 import { ConsentChannel, consentChannelOf } from '../../../schemas/consent.js';
 import type { CustomerState } from '../../../schemas/customer-state.js';
 import type { Journey } from '../../../schemas/journey.js';
+import { parseIso } from '../iso-time.js';
 import { type JourneyEffects, type PublishedJourneys, versionKey } from '../journey-runtime.js';
 import { consentAllows } from './consent-allows.js';
 import type { ConsentPolicy } from './consent-policy.js';
@@ -138,7 +139,7 @@ export function exitInstancesOnWithdrawal(
   effects: JourneyEffects,
   at: string,
 ): CustomerState {
-  const now = Date.parse(at);
+  const now = parseIso(at);
   const remaining = { ...state.instances };
   for (const [instanceId, instance] of Object.entries(state.instances ?? {})) {
     const compiled = journeys.byVersion.get(versionKey(instance.journeyId, instance.version));
