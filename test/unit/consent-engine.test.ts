@@ -30,6 +30,21 @@ const remind = Journey.parse({
 const T0 = '2026-03-01T10:00:00.000Z';
 const T1 = '2026-03-01T11:00:00.000Z';
 
+/** Everything granted by the tenant's defaults; Claire has entered `remind` and waits a day. */
+const GRANTING = consentPolicyOf(
+  { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
+  [],
+);
+function waitingInRemind() {
+  const journeys = compileJourneys([remind], [], GRANTING);
+  const entered = applyRecordsToCustomer(
+    undefined,
+    [{ sequenceNumber: seq(1), record: trackRecord('claire', 'Cart Abandoned', T0, 'm1') }],
+    journeys,
+  );
+  return { journeys, entered };
+}
+
 function consentRecord(changeId: string, change: Partial<ConsentChange>, at = T1): ConsentRecord {
   return {
     kind: 'consent',
@@ -96,16 +111,7 @@ describe('the arrival gate in the engine', () => {
   });
 
   it('exits a waiting journey at once when marketing is withdrawn, cancelling its timer', () => {
-    const granting = consentPolicyOf(
-      { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
-      [],
-    );
-    const journeys = compileJourneys([remind], [], granting);
-    const entered = applyRecordsToCustomer(
-      undefined,
-      [{ sequenceNumber: seq(1), record: trackRecord('claire', 'Cart Abandoned', T0, 'm1') }],
-      journeys,
-    );
+    const { journeys, entered } = waitingInRemind();
     const [timer] = entered.timers.set;
     expect(timer).toBeDefined();
     const withdrawn = applyRecordsToCustomer(
@@ -120,16 +126,7 @@ describe('the arrival gate in the engine', () => {
   });
 
   it('exits a waiting journey at once when a merged id brings a newer refusal of what it needs', () => {
-    const granting = consentPolicyOf(
-      { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
-      [],
-    );
-    const journeys = compileJourneys([remind], [], granting);
-    const entered = applyRecordsToCustomer(
-      undefined,
-      [{ sequenceNumber: seq(1), record: trackRecord('claire', 'Cart Abandoned', T0, 'm1') }],
-      journeys,
-    );
+    const { journeys, entered } = waitingInRemind();
     const [timer] = entered.timers.set;
     // The device Claire used anonymously refused marketing after she entered the journey.
     const merge: MergeRecord = {
@@ -171,16 +168,7 @@ describe('the arrival gate in the engine', () => {
   });
 
   it('leaves a journey running when what was withdrawn is not what it needs', () => {
-    const granting = consentPolicyOf(
-      { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
-      [],
-    );
-    const journeys = compileJourneys([remind], [], granting);
-    const entered = applyRecordsToCustomer(
-      undefined,
-      [{ sequenceNumber: seq(1), record: trackRecord('claire', 'Cart Abandoned', T0, 'm1') }],
-      journeys,
-    );
+    const { journeys, entered } = waitingInRemind();
     const smsDenied = applyRecordsToCustomer(
       entered.state,
       [{ sequenceNumber: seq(2), record: consentRecord('c-3', { channels: { sms: 'denied' } }) }],
@@ -191,11 +179,7 @@ describe('the arrival gate in the engine', () => {
   });
 
   describe('asks the processor to look for actions to cancel only when something allowed is refused', () => {
-    const granting = consentPolicyOf(
-      { purposes: { analytics: true, personalization: true, marketing: true }, channels: {} },
-      [],
-    );
-    const journeys = compileJourneys([welcome], [], granting);
+    const journeys = compileJourneys([welcome], [], GRANTING);
     const wrapped = (messageId: string, at: string, context: Record<string, unknown>) => {
       const record = trackRecord('claire', 'Page Viewed', at, messageId);
       record.call.context = context;

@@ -124,21 +124,18 @@ describe('validateJourney', () => {
     expect(errorsOf(withWait)).toEqual([]);
   });
 
+  /** The valid journey, starting with a split step `s` of these variants. */
+  const startingWithSplit = (variants: Record<string, unknown>[]) => ({
+    ...valid,
+    start: 's',
+    steps: { ...valid.steps, s: { type: 'split', variants } },
+  });
+
   it('says what the split variants add up to', () => {
-    const draft = {
-      ...valid,
-      start: 's',
-      steps: {
-        ...valid.steps,
-        s: {
-          type: 'split',
-          variants: [
-            { name: 'a', percent: 50, next: 'wait' },
-            { name: 'b', percent: 40 },
-          ],
-        },
-      },
-    };
+    const draft = startingWithSplit([
+      { name: 'a', percent: 50, next: 'wait' },
+      { name: 'b', percent: 40 },
+    ]);
     expect(errorsOf(draft)).toEqual([
       {
         code: 'split_not_100',
@@ -149,21 +146,11 @@ describe('validateJourney', () => {
   });
 
   it('refuses a variant named like the holdout group, and two variants of one name', () => {
-    const draft = {
-      ...valid,
-      start: 's',
-      steps: {
-        ...valid.steps,
-        s: {
-          type: 'split',
-          variants: [
-            { name: 'a', percent: 40, next: 'wait' },
-            { name: 'holdout', percent: 30 },
-            { name: 'a', percent: 30 },
-          ],
-        },
-      },
-    };
+    const draft = startingWithSplit([
+      { name: 'a', percent: 40, next: 'wait' },
+      { name: 'holdout', percent: 30 },
+      { name: 'a', percent: 30 },
+    ]);
     expect(errorsOf(draft)).toEqual([
       {
         code: 'variant_name_reserved',
