@@ -118,6 +118,8 @@ export const SimulateResponse = z.object({
       channel: z.string(),
       payload: JsonObject,
       variant: z.string().optional(),
+      /** Decided in quiet hours that defer: sent then, not at `at`. */
+      deliverAt: IsoDateTime.optional(),
     }),
   ),
   suppressed: z.array(z.object({ at: IsoDateTime, stepId: z.string().optional(), reason: z.string() })),

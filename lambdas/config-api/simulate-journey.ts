@@ -145,6 +145,7 @@ export function simulateJourney(
           channel: taken?.channel ?? intent.channel,
           payload: taken?.payload ?? intent.payload,
           ...(intent.variant === undefined ? {} : { variant: intent.variant }),
+          ...(decision.deliverAt === undefined ? {} : { deliverAt: decision.deliverAt }),
         });
       }
     }

@@ -168,4 +168,34 @@ describe('simulateJourney', () => {
       }),
     ]);
   });
+
+  it('shows when an action decided in quiet hours that defer will be sent', () => {
+    const defaults = { analytics: true, marketing: true };
+    const policies = {
+      consent: consentPolicyOf({ purposes: defaults, channels: {} }, []),
+      decision: buildPolicy(
+        [],
+        TenantSettings.parse({
+          consentDefaults: defaults,
+          quietHours: { start: '21:00', end: '08:00', mode: 'defer' },
+        }),
+        undefined,
+      ),
+    };
+    const result = simulateJourney(
+      'acme',
+      journey({ send: { type: 'action', action: { id: 'a' } } }, 'send'),
+      'draft',
+      { events: [{ at: '2026-11-01T23:30:00.000Z', event: 'Cart Abandoned' }] },
+      policies,
+    );
+    // No time zone trait: UTC, so the email waits for 08:00 UTC the next morning.
+    expect(result.actions).toEqual([
+      expect.objectContaining({
+        action: 'a',
+        at: '2026-11-01T23:30:00.000Z',
+        deliverAt: '2026-11-02T08:00:00.000Z',
+      }),
+    ]);
+  });
 });
