@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamRecord } from 'aws-lambda';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { dynamo, resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
 import {
@@ -650,6 +651,112 @@ describe('a journey that waits', () => {
     });
     expect(await timerItemsOf(customerId)).toEqual([]);
     expect(await listActions(tenantId, customerId)).toEqual([]);
+  });
+
+  it('ends the same, state, actions and timers, whichever write of the processor dies, after Lambda retries the batch', async () => {
+    const waitOrStop: JourneyInput = {
+      ...(waitingJourneys[0] as JourneyInput),
+      id: 'wait-unless-stopped',
+      exitWhen: [{ event: 'stop' }],
+    };
+    const greet: JourneyInput = {
+      id: 'greet',
+      name: 'Greet at once',
+      status: 'published',
+      entry: { kind: 'event', event: 'tick' },
+      reentry: { mode: 'always' },
+      start: 'hello',
+      steps: { hello: { type: 'action', action: { id: 'say-hello' } } },
+    };
+    await seedTenant({ tenantId, journeys: [waitOrStop, greet] });
+    // Where the processor may die: timers put, the state's write, cancelled timers deleted.
+    const crashPoints = [
+      ['BatchWriteItem', 'PutRequest'],
+      ['PutItem', '"STATE"'],
+      ['TransactWriteItems', '"STATE"'],
+      ['BatchWriteItem', 'DeleteRequest'],
+    ] as const;
+    const event = (customerId: string, name: string, messageId: string): CallRecord => {
+      const record = tick(customerId);
+      if (record.call.type === 'track') record.call.event = name;
+      return { ...record, call: { ...record.call, messageId } };
+    };
+    const recordsOf = async (customerId: string, kind: string) =>
+      (await readAllRecords(resources.eventsStream)).filter((record) => {
+        const decoded = decode(record);
+        return decoded.customerId === customerId && decoded.kind === kind;
+      });
+    const outcomeOf = async (customerId: string) => {
+      const state = await loadCustomerState(tenantId, customerId);
+      const actions = await listActions(tenantId, customerId, 100);
+      return {
+        eventCount: state?.eventCount,
+        journeys: state?.journeys,
+        instances: Object.values(state?.instances ?? {}).map(({ journeyId, stepId }) => ({
+          journeyId,
+          stepId,
+        })),
+        // A timer's id (a reminder's cause) names the customer's instance: the same timer, not the same id.
+        actions: actions
+          .map(({ journeyId, action, triggeredBy }) =>
+            [journeyId, action, triggeredBy.event === 'timer' ? 'timer' : triggeredBy.messageId].join('/'),
+          )
+          .sort(),
+        timers: (await timerItemsOf(customerId)).length,
+      };
+    };
+
+    for (const crashAt of crashPoints) {
+      let crashed = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          // A first tick, then anything: so that waits exist to end, stop or time out.
+          fc
+            .array(fc.constantFrom('tick', 'stop'), { minLength: 1, maxLength: 4 })
+            .map((rest) => ['tick', ...rest]),
+          fc.integer({ min: 1, max: 5 }),
+          async (names, batchSize) => {
+            const clean = newCustomer();
+            const crashy = newCustomer();
+            const messageIds = names.map(() => randomUUID());
+            await putRecordsDurably(names.map((name, i) => event(clean, name, messageIds[i] as string)));
+            await putRecordsDurably(names.map((name, i) => event(crashy, name, messageIds[i] as string)));
+            const batchesOf = (records: KinesisStreamRecord[]) =>
+              Array.from({ length: Math.ceil(records.length / batchSize) }, (_, b) =>
+                records.slice(b * batchSize, (b + 1) * batchSize),
+              );
+            for (const batch of batchesOf(await recordsOf(clean, 'call')))
+              expect((await processKinesisBatch(batch)).batchItemFailures).toEqual([]);
+            // The first such write of the crashy customer dies, in whichever batch it comes.
+            const crash = proxy.failNext(crashAt[0], crashAt[1], customerPartition(tenantId, crashy));
+            for (const batch of batchesOf(await recordsOf(crashy, 'call'))) {
+              // Lambda retries a batch with failures until it goes through.
+              for (
+                let attempt = 1;
+                (await processKinesisBatch(batch)).batchItemFailures.length > 0;
+                attempt += 1
+              )
+                expect(attempt).toBeLessThan(3);
+            }
+            if (crash.happened()) crashed += 1;
+            crash.cancel();
+            // An hour later every wait ends: the timers' records, stale ones included, are applied.
+            await sweepDueTimers(new Date(now.getTime() + 3_600_000));
+            for (const customerId of [clean, crashy]) {
+              const fired = await recordsOf(customerId, 'timer');
+              if (fired.length > 0) expect((await processKinesisBatch(fired)).batchItemFailures).toEqual([]);
+            }
+            const [expected, actual] = [await outcomeOf(clean), await outcomeOf(crashy)];
+            expect(actual).toEqual(expected);
+            expect(actual.timers).toBe(0);
+          },
+        ),
+        // A fixed seed: the same runs every time, among them runs where this write exists.
+        { numRuns: 8, seed: 20261130 },
+      );
+      // Not a vacuous property: some runs did die at this write.
+      expect(crashed, crashAt.join(' ')).toBeGreaterThan(0);
+    }
   });
 
   async function timerItemsOf(customerId: string) {

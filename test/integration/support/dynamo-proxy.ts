@@ -104,13 +104,25 @@ export async function startDynamoProxy(target: string) {
      * Fails the next request for `operation` whose body contains every one of `fragments`, as if
      * the writer crashed there: the request never reaches DynamoDB Local.
      */
-    failNext(operation: string, ...fragments: string[]): void {
-      holds.push({
+    failNext(operation: string, ...fragments: string[]): { happened: () => boolean; cancel: () => void } {
+      let happened = false;
+      const hold: Hold = {
         matches: (op, body) => op === operation && fragments.every((fragment) => body.includes(fragment)),
-        arrived: () => {},
+        arrived: () => {
+          happened = true;
+        },
         released: Promise.resolve(),
         fail: true,
-      });
+      };
+      holds.push(hold);
+      return {
+        happened: () => happened,
+        // A failure that found no matching request is taken back, so it cannot hit a later test.
+        cancel: () => {
+          const index = holds.indexOf(hold);
+          if (index >= 0) holds.splice(index, 1);
+        },
+      };
     },
     close: () =>
       new Promise<void>((resolve) => {
