@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, type QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Action } from '../../schemas/action.js';
 import { dynamo } from './aws-clients.js';
+import { unlessConditionFails } from './conditional-write.js';
 import { customerPartition, retryBucketOf } from './customer-store.js';
 import { env } from './env.js';
 import type { ActionKey } from './outbox-store.js';
@@ -70,8 +70,8 @@ async function deadLettersOf(filter: ReplayFilter): Promise<{ key: ActionKey; ac
  * replays at once, requeue it once.
  */
 async function requeue(key: ActionKey, actionId: string, now: Date): Promise<boolean> {
-  try {
-    await dynamo().send(
+  const requeued = await unlessConditionFails(() =>
+    dynamo().send(
       new UpdateCommand({
         TableName: env().CUSTOMERS_TABLE,
         Key: key,
@@ -89,12 +89,9 @@ async function requeue(key: ActionKey, actionId: string, now: Date): Promise<boo
           ':now': now.toISOString(),
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
+  return requeued !== undefined;
 }
 
 /** Moves a tenant's dead-lettered actions (all, one, or those since an instant) back to the retry queue. */

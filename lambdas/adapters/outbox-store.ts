@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Action } from '../../schemas/action.js';
 import { dynamo } from './aws-clients.js';
+import { unlessConditionFails } from './conditional-write.js';
 import { actionIdOfSortKey, retryBucketOf } from './customer-store.js';
 import { env } from './env.js';
 import { CUSTOMERS_TABLE, DEAD_LETTER_QUEUE, retryQueue } from './table-design.js';
@@ -33,8 +33,8 @@ export async function claimDeliveryAttempt(
   now: Date,
 ): Promise<Action | null> {
   const actionId = actionIdOfSortKey(key.sk);
-  try {
-    const { Attributes } = await dynamo().send(
+  const claimed = await unlessConditionFails(() =>
+    dynamo().send(
       new UpdateCommand({
         TableName: env().CUSTOMERS_TABLE,
         Key: key,
@@ -59,12 +59,9 @@ export async function claimDeliveryAttempt(
         },
         ReturnValues: 'ALL_NEW',
       }),
-    );
-    return Action.parse(Attributes?.action);
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return null;
-    throw error;
-  }
+    ),
+  );
+  return claimed === undefined ? null : Action.parse(claimed.Attributes?.action);
 }
 
 export async function recordDelivered(key: ActionKey, attempt: number, now: Date): Promise<void> {
@@ -105,8 +102,9 @@ async function finishAttempt(
   update: string,
   values: Record<string, unknown>,
 ) {
-  try {
-    await dynamo().send(
+  // When our lease ran out and another dispatcher took the next attempt, its outcome wins.
+  await unlessConditionFails(() =>
+    dynamo().send(
       new UpdateCommand({
         TableName: env().CUSTOMERS_TABLE,
         Key: key,
@@ -119,12 +117,8 @@ async function finishAttempt(
         },
         ExpressionAttributeValues: { ':attempt': attempt, ':sending': 'sending', ...values },
       }),
-    );
-  } catch (error) {
-    // Our lease ran out and another dispatcher took the next attempt: its outcome wins.
-    if (error instanceof ConditionalCheckFailedException) return;
-    throw error;
-  }
+    ),
+  );
 }
 
 export interface QueuedAction {
@@ -171,8 +165,8 @@ export async function recordCancelled(
   expected: { statuses: readonly ('pending' | 'retrying' | 'sending')[]; attempts?: number },
 ): Promise<boolean> {
   const statuses = Object.fromEntries(expected.statuses.map((status, i) => [`:from${i}`, status]));
-  try {
-    await dynamo().send(
+  const cancelled = await unlessConditionFails(() =>
+    dynamo().send(
       new UpdateCommand({
         TableName: env().CUSTOMERS_TABLE,
         Key: key,
@@ -191,10 +185,7 @@ export async function recordCancelled(
           ...(expected.attempts === undefined ? {} : { ':attempts': expected.attempts }),
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
+  return cancelled !== undefined;
 }
