@@ -2,43 +2,23 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
+import { describe, expect, inject, it } from 'vitest';
 import { handler as dispatcher } from '../../lambdas/dispatcher/handler.js';
 import { sweepDueDeliveries } from '../../lambdas/sweeper/sweep-deliveries.js';
 import { actionsSeenBy, fireCartReminder } from './support/actions.js';
-import { pointAdaptersAt } from './support/adapters.js';
-import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
+import { deliveryTestBed } from './support/delivery-bed.js';
 import { cartReminder, type SeededTenant, seedTenant } from './support/seed.js';
 import { insertRecordOf } from './support/table-stream.js';
-import { startWebhookReceiver } from './support/webhook-receiver.js';
 
 const run = promisify(execFile);
 const MAX_ATTEMPTS = 2;
 
-let resources: FreshResources;
-const receivers: Awaited<ReturnType<typeof startWebhookReceiver>>[] = [];
-
-beforeAll(async () => {
-  resources = await freshResources('replay');
-  pointAdaptersAt(resources, {
-    DELIVERY_BACKOFF_BASE_SECONDS: '0',
-    DELIVERY_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-    DELIVERY_TIMEOUT_MS: '2000',
-    ALLOW_PRIVATE_WEBHOOKS: 'true',
-  });
-});
-
-afterAll(async () => {
-  await Promise.all(receivers.map((receiver) => receiver.close()));
-  await deleteResources(resources);
-  resetClientsForTests();
-});
+const bed = deliveryTestBed('replay', MAX_ATTEMPTS);
 
 /** `npm run deliveries:replay -- …` as an operator runs it, against DynamoDB Local. */
 async function replay(...args: string[]) {
   const { stdout } = await run('npx', ['tsx', 'scripts/replay-dead-letters.ts', ...args], {
-    env: { ...process.env, ...inject('awsEnv'), CUSTOMERS_TABLE: resources.customersTable },
+    env: { ...process.env, ...inject('awsEnv'), CUSTOMERS_TABLE: bed.resources.customersTable },
     timeout: 60_000,
   });
   return JSON.parse(stdout) as { tenantId: string; matched: number; replayed: string[]; skipped: string[] };
@@ -46,8 +26,7 @@ async function replay(...args: string[]) {
 
 /** A tenant whose receiver is down: its first `down` requests answer 503, then 200. */
 async function tenantWithFailingHook(down: number) {
-  const hook = await startWebhookReceiver({ failFirst: down });
-  receivers.push(hook);
+  const hook = await bed.receiver({ failFirst: down });
   const tenant = await seedTenant({
     tenantId: `replay-${randomUUID().slice(0, 8)}`,
     webhooks: { webhook: { url: hook.url, secret: `whsec_${randomUUID()}` } },
@@ -57,9 +36,9 @@ async function tenantWithFailingHook(down: number) {
 }
 
 async function deadLetter(tenant: SeededTenant) {
-  const fired = await fireCartReminder(resources.eventsStream, tenant);
+  const fired = await fireCartReminder(bed.resources.eventsStream, tenant);
   await dispatcher(
-    { Records: [await insertRecordOf(resources.customersStreamArn, fired.key.sk)] },
+    { Records: [await insertRecordOf(bed.resources.customersStreamArn, fired.key.sk)] },
     {} as Context,
   );
   for (let round = 0; round < MAX_ATTEMPTS + 1; round += 1) await sweepDueDeliveries(new Date());

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetClientsForTests } from '../../lambdas/adapters/aws-clients.js';
+import { describe, expect, it } from 'vitest';
 import { deadLetteredActions } from '../../lambdas/adapters/outbox-store.js';
 import { verifyWebhookSignature } from '../../lambdas/core/webhook-signature.js';
 import { handler as dispatcher } from '../../lambdas/dispatcher/handler.js';
@@ -10,40 +9,14 @@ import type { Action } from '../../schemas/action.js';
 import { TenantSettings } from '../../schemas/config-api.js';
 import type { Webhook } from '../../schemas/tenant.js';
 import { actionsSeenBy, fireCartReminder } from './support/actions.js';
-import { pointAdaptersAt } from './support/adapters.js';
-import { deleteResources, type FreshResources, freshResources } from './support/resources.js';
+import { deliveryTestBed } from './support/delivery-bed.js';
 import { CONSENTING_SETTINGS, cartReminder, type SeededTenant, seedTenant } from './support/seed.js';
 import { insertRecordOf } from './support/table-stream.js';
-import { startWebhookReceiver } from './support/webhook-receiver.js';
 
 const MAX_ATTEMPTS = 3;
 
-let resources: FreshResources;
-const receivers: Awaited<ReturnType<typeof startWebhookReceiver>>[] = [];
-
-beforeAll(async () => {
-  resources = await freshResources('delivery');
-  pointAdaptersAt(resources, {
-    // Retries due at once, so a test drives them by running the sweeper.
-    DELIVERY_BACKOFF_BASE_SECONDS: '0',
-    DELIVERY_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-    DELIVERY_TIMEOUT_MS: '2000',
-    // The receivers listen on 127.0.0.1 over http.
-    ALLOW_PRIVATE_WEBHOOKS: 'true',
-  });
-});
-
-afterAll(async () => {
-  await Promise.all(receivers.map((receiver) => receiver.close()));
-  await deleteResources(resources);
-  resetClientsForTests();
-});
-
-async function receiver(options: Parameters<typeof startWebhookReceiver>[0] = {}) {
-  const started = await startWebhookReceiver(options);
-  receivers.push(started);
-  return started;
-}
+const bed = deliveryTestBed('delivery', MAX_ATTEMPTS);
+const receiver = bed.receiver;
 
 /** A tenant of the test's own, with the cart reminder journey and, if given, a webhook. */
 async function tenantWith(webhookUrl?: string): Promise<SeededTenant & { webhook?: Webhook }> {
@@ -57,7 +30,7 @@ async function tenantWith(webhookUrl?: string): Promise<SeededTenant & { webhook
   return { ...seeded, ...(webhook === undefined ? {} : { webhook }) };
 }
 
-const fireAction = (tenant: SeededTenant) => fireCartReminder(resources.eventsStream, tenant);
+const fireAction = (tenant: SeededTenant) => fireCartReminder(bed.resources.eventsStream, tenant);
 
 async function deliveryOf(tenant: SeededTenant, customerId: string) {
   return (await actionsSeenBy(tenant, customerId))[0]?.delivery;
@@ -87,7 +60,7 @@ describe('delivering an action', () => {
     const otherTenant = await tenantWith();
     const { customerId, action, key } = await fireAction(tenant);
 
-    expect(await dispatch(await insertRecordOf(resources.customersStreamArn, key.sk))).toEqual({
+    expect(await dispatch(await insertRecordOf(bed.resources.customersStreamArn, key.sk))).toEqual({
       batchItemFailures: [],
     });
 
@@ -123,7 +96,7 @@ describe('delivering an action', () => {
     const hook = await receiver();
     const tenant = await tenantWith(hook.url);
     const { customerId, key } = await fireAction(tenant);
-    const insert = await insertRecordOf(resources.customersStreamArn, key.sk);
+    const insert = await insertRecordOf(bed.resources.customersStreamArn, key.sk);
     await dispatch(insert);
     expect(hook.requests).toHaveLength(1);
 
@@ -139,7 +112,7 @@ describe('delivering an action', () => {
     const tenant = await tenantWith(hook.url);
     const { customerId, action, key } = await fireAction(tenant);
 
-    await dispatch(await insertRecordOf(resources.customersStreamArn, key.sk));
+    await dispatch(await insertRecordOf(bed.resources.customersStreamArn, key.sk));
 
     expect(await deliveryOf(tenant, customerId)).toMatchObject({
       status: 'retrying',
@@ -164,7 +137,7 @@ describe('delivering an action', () => {
     const tenant = await tenantWith(hook.url);
     const { customerId, key } = await fireAction(tenant);
 
-    await dispatch(await insertRecordOf(resources.customersStreamArn, key.sk));
+    await dispatch(await insertRecordOf(bed.resources.customersStreamArn, key.sk));
     await sweepUntilSettled(tenant, customerId);
 
     expect(await deliveryOf(tenant, customerId)).toMatchObject({
@@ -224,7 +197,7 @@ describe('delivering an action', () => {
     expect(action.deliverAt).toBe(`${new Date(endsAt).toISOString().slice(0, 16)}:00.000Z`);
 
     // The dispatcher sees it at once and leaves it; the sweeper before its time leaves it too.
-    expect(await dispatch(await insertRecordOf(resources.customersStreamArn, key.sk))).toEqual({
+    expect(await dispatch(await insertRecordOf(bed.resources.customersStreamArn, key.sk))).toEqual({
       batchItemFailures: [],
     });
     await sweepDueDeliveries(new Date(Date.parse(action.deliverAt as string) - 1_000));
@@ -242,7 +215,7 @@ describe('delivering an action', () => {
     const tenant = await tenantWith();
     const { customerId, key } = await fireAction(tenant);
 
-    await dispatch(await insertRecordOf(resources.customersStreamArn, key.sk));
+    await dispatch(await insertRecordOf(bed.resources.customersStreamArn, key.sk));
 
     expect(await deliveryOf(tenant, customerId)).toMatchObject({
       status: 'retrying',
