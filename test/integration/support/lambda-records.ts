@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { CallRecord, StreamRecord } from '../../../schemas/stream-record.js';
+import { trackRecord } from '../../unit/support/journey-records.js';
 
 /** A stream record as Lambda's event source mapping hands it to the processor. */
 export function asKinesisRecord(record: StreamRecord, sequenceNumber: string): KinesisStreamRecord {
@@ -23,21 +24,5 @@ export function trackCall(
   at: string,
   properties: Record<string, unknown> = {},
 ): CallRecord {
-  return {
-    kind: 'call',
-    tenantId,
-    customerId,
-    receivedAt: at,
-    call: {
-      type: 'track',
-      userId: customerId,
-      event,
-      properties,
-      messageId: randomUUID(),
-      timestamp: at,
-      receivedAt: at,
-      channel: 'web',
-      context: {},
-    },
-  };
+  return { ...trackRecord(customerId, event, at, randomUUID(), properties), tenantId };
 }
