@@ -235,13 +235,7 @@ export async function saveCustomerOutcome(
         );
       }
       remember(partition, plan.stored);
-      await batchWrite(
-        table,
-        net.cancel.map((timerId) => ({
-          DeleteRequest: { Key: { pk: partition, sk: timerSortKey(timerId) } },
-        })),
-      );
-      return saved;
+      break;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         remember(partition, undefined);
@@ -264,6 +258,11 @@ export async function saveCustomerOutcome(
       pending = pending.filter((_, index) => !existing.has(index));
     }
   }
+  await batchWrite(
+    table,
+    net.cancel.map((timerId) => ({ DeleteRequest: { Key: { pk: partition, sk: timerSortKey(timerId) } } })),
+  );
+  return saved;
 }
 
 /**
