@@ -15,7 +15,8 @@
  * d. State size of a typical customer (a few journeys, 1,000 events over 90 days) and of a heavy
  *    one (10,000 events), with what each part of the state weighs.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -490,6 +491,31 @@ const partsOf = (state: CustomerState) =>
 // a. The whole engine, events/s on one core
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * `BENCH_PROFILE=<dir>`: a CPU profile of part a's timed loop alone (not the workload's making),
+ * written as `<dir>/engine<label>.cpuprofile` for Chrome's DevTools or a script.
+ */
+function timedLoopProfiler(label: string) {
+  const dir = process.env.BENCH_PROFILE;
+  if (dir === undefined) return undefined;
+  const session = new Session();
+  session.connect();
+  return {
+    start: () => {
+      session.post('Profiler.enable');
+      session.post('Profiler.setSamplingInterval', { interval: 100 });
+      session.post('Profiler.start');
+    },
+    stop: () =>
+      session.post('Profiler.stop', (error, result) => {
+        if (error) throw error;
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, `engine${label.replace(/\W+/g, '-')}.cpuprofile`), JSON.stringify(result.profile));
+        session.disconnect();
+      }),
+  };
+}
+
 interface Workload {
   journeys: PublishedJourneys;
   states: Map<string, CustomerState>;
@@ -499,6 +525,7 @@ interface Workload {
 }
 
 function engineThroughput(report: Report, label = ''): Workload {
+  const profiler = timedLoopProfiler(label);
   const journeys = engine.compileJourneys(hundredJourneys(), [], BENCH_CONSENT);
   const random = seeded(7);
   const customers = 10_000;
@@ -536,6 +563,7 @@ function engineThroughput(report: Report, label = ''): Workload {
   let entries = 0;
   for (let i = 0; i < records.length; i += 1) {
     if (i === warmup) {
+      profiler?.start();
       started = process.hrtime.bigint();
       cpuStarted = process.cpuUsage();
     }
@@ -562,6 +590,7 @@ function engineThroughput(report: Report, label = ''): Workload {
     }
   }
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  profiler?.stop();
   // CPU time of this (single-threaded) process: the figure for one core, whatever else runs.
   const cpu = process.cpuUsage(cpuStarted);
   const seconds = (cpu.user + cpu.system) / 1e6;
