@@ -510,7 +510,10 @@ function timedLoopProfiler(label: string) {
       session.post('Profiler.stop', (error, result) => {
         if (error) throw error;
         mkdirSync(dir, { recursive: true });
-        writeFileSync(path.join(dir, `engine${label.replace(/\W+/g, '-')}.cpuprofile`), JSON.stringify(result.profile));
+        writeFileSync(
+          path.join(dir, `engine${label.replace(/\W+/g, '-')}.cpuprofile`),
+          JSON.stringify(result.profile),
+        );
         session.disconnect();
       }),
   };
