@@ -2,17 +2,22 @@
  * The recent message ids of a customer (the dedupe window) as DynamoDB stores them: packed in a
  * Binary attribute, and split in two so that a write does not carry the whole window.
  *
- * The engine remembers a long id as `#` and 11 base64url characters of its SHA-256 (66 bits):
- * packed, that is 9 bytes instead of 12 characters and JSON's quotes and comma. Any other id
+ * The engine remembers a long id as `~` and 11 base64url characters of a 64-bit hash (states
+ * written before that hold `#` and 11 characters of its SHA-256): 66 bits either way, packed in
+ * 9 bytes instead of 12 characters and JSON's quotes and comma. Any other id
  * (short ids are kept as they are, states older than digests hold raw UUIDs) is packed with its
  * length, so that any window round-trips exactly.
  */
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const DIGIT = new Map([...ALPHABET].map((char, index) => [char, BigInt(index)]));
-const DIGEST = /^#[A-Za-z0-9_-]{11}$/;
-/** First byte of a raw id; a digest's first byte holds its top 2 bits (0…3). */
+const DIGEST = /^[#~][A-Za-z0-9_-]{11}$/;
+/**
+ * First byte of a raw id; a digest's first byte holds its top 2 bits (0…3), plus HASH_64 for a
+ * `~` key. (A reader from before `~` keys reads one as a `#` key: a missed duplicate, no error.)
+ */
 const RAW = 0x40;
+const HASH_64 = 0x80;
 const LOW_64 = (1n << 64n) - 1n;
 
 /** Packs ids, oldest first: 9 bytes per digest, 3 bytes plus its UTF-8 for any other id. */
@@ -23,7 +28,7 @@ export function packIds(ids: readonly string[]): Uint8Array {
       let bits = 0n;
       for (const char of id.slice(1)) bits = (bits << 6n) | (DIGIT.get(char) as bigint);
       const chunk = Buffer.alloc(9);
-      chunk[0] = Number(bits >> 64n);
+      chunk[0] = Number(bits >> 64n) | (id[0] === '~' ? HASH_64 : 0);
       chunk.writeBigUInt64BE(bits & LOW_64, 1);
       chunks.push(chunk);
     } else {
@@ -48,13 +53,14 @@ export function unpackIds(packed: Uint8Array | undefined): string[] {
       ids.push(bytes.toString('utf8', at + 3, at + 3 + length));
       at += 3 + length;
     } else {
-      let bits = (BigInt(bytes[at] as number) << 64n) | bytes.readBigUInt64BE(at + 1);
+      const first = bytes[at] as number;
+      let bits = (BigInt(first & 3) << 64n) | bytes.readBigUInt64BE(at + 1);
       let digest = '';
       for (let i = 0; i < 11; i += 1) {
         digest = ALPHABET[Number(bits & 63n)] + digest;
         bits >>= 6n;
       }
-      ids.push(`#${digest}`);
+      ids.push(`${first & HASH_64 ? '~' : '#'}${digest}`);
       at += 9;
     }
   }

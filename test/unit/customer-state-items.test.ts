@@ -11,6 +11,7 @@ import {
 import { dynamoItemSize } from '../../lambdas/adapters/dynamo-item-size.js';
 import { joinWindow, packIds, splitWindow, unpackIds } from '../../lambdas/adapters/message-id-window.js';
 import { messageIdKey } from '../../lambdas/core/engine.js';
+import { legacyMessageIdKey } from '../../lambdas/core/recent-message-ids.js';
 
 const partition = 'acme#claire';
 const at = '2030-06-01T12:00:00.000Z';
@@ -39,7 +40,14 @@ describe('packed message ids', () => {
   it('round-trip any window: digests in 9 bytes, any other id with its length', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.uuid().map(messageIdKey), fc.string({ maxLength: 300 }), fc.uuid())),
+        fc.array(
+          fc.oneof(
+            fc.uuid().map(messageIdKey),
+            fc.uuid().map(legacyMessageIdKey),
+            fc.string({ maxLength: 300 }),
+            fc.uuid(),
+          ),
+        ),
         (ids) => {
           expect(unpackIds(packIds(ids))).toEqual(ids);
         },
@@ -47,6 +55,7 @@ describe('packed message ids', () => {
     );
     const digests = Array.from({ length: 100 }, () => messageIdKey(randomUUID()));
     expect(packIds(digests).byteLength).toBe(900);
+    expect(packIds(digests.map((_, i) => legacyMessageIdKey(`${i}-${randomUUID()}`))).byteLength).toBe(900);
   });
 
   it('keep the older block while the newest ids are few, then fold the whole window into a new block', () => {

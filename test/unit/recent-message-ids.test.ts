@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageIdKey, RecentMessageIds } from '../../lambdas/core/recent-message-ids.js';
+import { legacyMessageIdKey, messageIdKey, RecentMessageIds } from '../../lambdas/core/recent-message-ids.js';
 import { RECENT_MESSAGE_IDS_KEPT } from '../../schemas/customer-state.js';
 
 const full = () => Array.from({ length: RECENT_MESSAGE_IDS_KEPT }, (_, i) => `m-${i}`);
@@ -21,11 +21,37 @@ describe('RecentMessageIds', () => {
     expect(stored).toEqual(full());
   });
 
-  it('recognises a long id by its digest and, in states written before digests, by itself', () => {
+  it('recognises a long id by its key, by its SHA-256 key in older states, and by itself in states before keys', () => {
     const uuid = '0b6a3c8e-2f4d-4e1a-9c7b-5d3e2f1a0b9c';
-    expect(messageIdKey(uuid)).toMatch(/^#[\w-]{11}$/);
+    expect(messageIdKey(uuid)).toMatch(/^~[\w-]{11}$/);
+    expect(legacyMessageIdKey(uuid)).toMatch(/^#[\w-]{11}$/);
     expect(messageIdKey('short-id')).toBe('short-id');
-    expect(new RecentMessageIds([messageIdKey(uuid)]).has(messageIdKey(uuid), uuid)).toBe(true);
-    expect(new RecentMessageIds([uuid]).has(messageIdKey(uuid), uuid)).toBe(true);
+    const others = Array.from({ length: 30 }, (_, i) => messageIdKey(`other-message-${i}-${uuid}`));
+    for (const lookups of [1, 20]) {
+      const inWindow = (stored: string[]) => {
+        const recent = new RecentMessageIds(stored);
+        let found = false;
+        for (let i = 0; i < lookups; i += 1) found = recent.has(messageIdKey(uuid), uuid);
+        return found;
+      };
+      expect(inWindow([...others, messageIdKey(uuid)])).toBe(true);
+      expect(inWindow([...others, legacyMessageIdKey(uuid)])).toBe(true);
+      expect(inWindow([...others, uuid])).toBe(true);
+      expect(inWindow([...others, legacyMessageIdKey('0b6a3c8e-2f4d-4e1a-9c7b-5d3e2f1a0b9d')])).toBe(false);
+      expect(inWindow(others)).toBe(false);
+    }
+  });
+
+  it('gives 64-bit keys that tell 200,000 ids apart, every character of them in use', () => {
+    const keys = new Set<string>();
+    const seen = Array.from({ length: 12 }, () => new Set<string>());
+    for (let i = 0; i < 200_000; i += 1) {
+      const key = messageIdKey(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+      keys.add(key);
+      for (let c = 0; c < key.length; c += 1) seen[c]?.add(key[c] as string);
+    }
+    expect(keys.size).toBe(200_000);
+    // 64 bits in 11 sextets: the first holds 4 bits (16 characters), the others 6 (64).
+    expect(seen.map((chars) => chars.size)).toEqual([1, 16, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64]);
   });
 });
