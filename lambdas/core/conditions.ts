@@ -31,7 +31,7 @@ function ownProperty(current: unknown, segment: string): unknown {
  * `traits.tier`), nearly all of them, get a reader without a loop: it runs for every condition
  * of every event.
  */
-function compilePath(path: string): (context: EvaluationContext) => unknown {
+export function compilePath(path: string): (context: EvaluationContext) => unknown {
   const [root = '', ...rest] = path.split('.');
   const [second, ...deeper] = rest;
   if (root === 'traits') {
@@ -60,17 +60,42 @@ function compilePath(path: string): (context: EvaluationContext) => unknown {
   };
 }
 
-/** Numbers compare as numbers; anything else (a numeric string included) never matches. */
-const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+/**
+ * A finite number: anything else (a numeric string, NaN) never compares. `x - x` is 0 for finite
+ * numbers only, and cheaper than a call to `Number.isFinite` in conditions run for every event.
+ */
+const isNumber = (value: unknown): value is number => typeof value === 'number' && value - value === 0;
+
+/** Up to this many values, `in` scans a list: for a handful, cheaper than hashing the value for a Set. */
+const IN_LIST_MAX = 16;
+
+function compileIn(read: (context: EvaluationContext) => unknown, values: readonly unknown[]): Predicate {
+  if (values.length > IN_LIST_MAX) {
+    const allowed = new Set<unknown>(values);
+    return (context) => allowed.has(read(context));
+  }
+  const list = [...values];
+  const n = list.length;
+  return (context) => {
+    const value = read(context);
+    // `===` as the Set's SameValueZero, but for NaN, which JSON values cannot be.
+    for (let i = 0; i < n; i += 1) if (list[i] === value) return true;
+    return false;
+  };
+}
 
 function compileComparison(condition: Comparison): Predicate {
   const read = compilePath(condition.path);
   switch (condition.op) {
-    case 'eq':
-      return (context) => read(context) === condition.value;
-    case 'neq':
-      return (context) => read(context) !== condition.value;
-    // The bound read once here, and no closure per evaluation: these run for every event.
+    // The operand read once here, and no closure per evaluation: these run for every event.
+    case 'eq': {
+      const operand = condition.value;
+      return (context) => read(context) === operand;
+    }
+    case 'neq': {
+      const operand = condition.value;
+      return (context) => read(context) !== operand;
+    }
     case 'gt': {
       const bound = condition.value;
       return (context) => {
@@ -99,21 +124,23 @@ function compileComparison(condition: Comparison): Predicate {
         return isNumber(value) && value <= bound;
       };
     }
-    case 'in': {
-      const allowed = new Set<unknown>(condition.value);
-      return (context) => allowed.has(read(context));
+    case 'in':
+      return compileIn(read, condition.value);
+    case 'contains': {
+      const operand = condition.value;
+      return (context) => {
+        const value = read(context);
+        if (typeof value === 'string') return value.includes(operand);
+        return Array.isArray(value) && value.includes(operand);
+      };
     }
-    case 'contains':
+    case 'startsWith': {
+      const prefix = condition.value;
       return (context) => {
         const value = read(context);
-        if (typeof value === 'string') return value.includes(condition.value);
-        return Array.isArray(value) && value.includes(condition.value);
+        return typeof value === 'string' && value.startsWith(prefix);
       };
-    case 'startsWith':
-      return (context) => {
-        const value = read(context);
-        return typeof value === 'string' && value.startsWith(condition.value);
-      };
+    }
     case 'exists':
       return (context) => {
         const value = read(context);
@@ -139,14 +166,6 @@ function compileComparison(condition: Comparison): Predicate {
 const NO_TRAITS: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_COUNT = () => 0;
 
-const COMPARE = {
-  eq: (a: number, b: number) => a === b,
-  gt: (a: number, b: number) => a > b,
-  gte: (a: number, b: number) => a >= b,
-  lt: (a: number, b: number) => a < b,
-  lte: (a: number, b: number) => a <= b,
-} as const;
-
 /**
  * Compiles a condition tree. Behavioural counts register the counter they need in `counters`,
  * so the engine keeps exactly the counters that published journeys ask about.
@@ -158,15 +177,17 @@ const COMPARE = {
 export function compileCondition(condition: Condition, counters: CounterRegistry): Predicate {
   if ('all' in condition) {
     const parts = condition.all.map((part) => compileCondition(part, counters));
+    const n = parts.length;
     return (context) => {
-      for (const part of parts) if (!part(context)) return false;
+      for (let i = 0; i < n; i += 1) if (!(parts[i] as Predicate)(context)) return false;
       return true;
     };
   }
   if ('any' in condition) {
     const parts = condition.any.map((part) => compileCondition(part, counters));
+    const n = parts.length;
     return (context) => {
-      for (const part of parts) if (part(context)) return true;
+      for (let i = 0; i < n; i += 1) if ((parts[i] as Predicate)(context)) return true;
       return false;
     };
   }
@@ -188,8 +209,38 @@ export function compileCondition(condition: Condition, counters: CounterRegistry
         return true;
       },
     );
-    const compare = COMPARE[condition.op];
-    return (context) => compare(context.count(counterId, withinSeconds), condition.value);
+    const bound = condition.value;
+    // One closure per comparison: no second call per evaluation.
+    switch (condition.op) {
+      case 'eq':
+        return (context) => context.count(counterId, withinSeconds) === bound;
+      case 'gt':
+        return (context) => context.count(counterId, withinSeconds) > bound;
+      case 'gte':
+        return (context) => context.count(counterId, withinSeconds) >= bound;
+      case 'lt':
+        return (context) => context.count(counterId, withinSeconds) < bound;
+      case 'lte':
+        return (context) => context.count(counterId, withinSeconds) <= bound;
+    }
   }
   return compileComparison(condition);
+}
+
+/**
+ * A value an event must have for the condition to hold: a top-level conjunct `eq` or `in` on a
+ * path of the event (not of the profile), as `{ path, values }`. The engine indexes entries by it
+ * (lambdas/core/entry-index.ts): an event whose value is not among them skips the condition.
+ */
+export function requiredEventValue(
+  condition: Condition | undefined,
+): { path: string; values: readonly unknown[] } | undefined {
+  if (condition === undefined) return undefined;
+  const conjuncts = 'all' in condition ? condition.all : [condition];
+  for (const part of conjuncts) {
+    if (!('op' in part) || !('path' in part) || part.path.startsWith('traits')) continue;
+    if (part.op === 'eq') return { path: part.path, values: [part.value] };
+    if (part.op === 'in') return { path: part.path, values: part.value };
+  }
+  return undefined;
 }

@@ -290,8 +290,12 @@ function applyCall(
     eventName,
     at: record.receivedAt,
   };
-  // Conditions read the call as sent, with the event name journeys see (page → "Page Viewed").
-  const view: Record<string, unknown> = { ...call, event: eventName };
+  // Conditions read the call as sent, with the event name journeys see (page → "Page Viewed"):
+  // a track call is that already, and is read as it is (nothing changes the view).
+  const view: Record<string, unknown> =
+    call.type === 'track' && call.event === eventName
+      ? (call as unknown as Record<string, unknown>)
+      : { ...call, event: eventName };
   recordBehaviour(draft, journeys, view, eventName, call.messageId, occurredAt, now);
   applyEventToJourneys(draft, journeys, view, cause, effects, now);
   if (before !== undefined) applyProfileChangeToJourneys(before, draft, journeys, cause, effects, now);

@@ -13,6 +13,7 @@ import {
   countWithin,
   increment,
 } from './counters.js';
+import { TriggeredJourneys } from './entry-index.js';
 import { actionIdFor, instanceIdFor, timerIdFor } from './ids.js';
 import { formatIso, parseIso } from './iso-time.js';
 import { nextLocalTime, outsideQuietHours, resolveTimeZone } from './local-time.js';
@@ -47,6 +48,8 @@ export interface CompiledJourney {
 export interface PublishedJourneys {
   /** Published journeys entered by an event, by event name, highest priority first. */
   byTriggerEvent: ReadonlyMap<string, readonly CompiledJourney[]>;
+  /** The same, indexed by what their entry conditions require of the event (see entry-index.ts). */
+  entriesByEvent: ReadonlyMap<string, TriggeredJourneys>;
   /** Published journeys entered when a profile condition becomes true. */
   profileEntries: readonly CompiledJourney[];
   /** Every known version, for instances that entered an older one. */
@@ -158,10 +161,13 @@ export function compileJourneys(
   }
   const byPriority = (a: CompiledJourney, b: CompiledJourney) =>
     b.journey.priority - a.journey.priority || a.journey.id.localeCompare(b.journey.id);
-  for (const list of byTriggerEvent.values()) list.sort(byPriority);
+  const entriesByEvent = new Map<string, TriggeredJourneys>();
+  for (const [event, list] of byTriggerEvent)
+    entriesByEvent.set(event, new TriggeredJourneys(list.sort(byPriority)));
   profileEntries.sort(byPriority);
   return {
     byTriggerEvent,
+    entriesByEvent,
     profileEntries,
     byVersion,
     versionsByJourney,
@@ -228,26 +234,50 @@ export interface Cause {
   at: string;
 }
 
-type Traits = NonNullable<CustomerState['profile']>['traits'];
-/**
- * Trait values by the traits record they come from. A traits record is replaced, never changed,
- * when a trait is set, so its values can be read once and reused by every event that follows
- * until the next identify; the WeakMap lets them go with the state.
- */
-const traitValuesOf = new WeakMap<Traits, Readonly<Record<string, unknown>>>();
 const NO_TRAITS: Readonly<Record<string, unknown>> = Object.freeze({});
 
+/** A customer's trait values, by name: what `traits.*` paths read. */
 function traitValues(state: CustomerState): Readonly<Record<string, unknown>> {
   const traits = state.profile?.traits;
   if (traits === undefined) return NO_TRAITS;
-  let values = traitValuesOf.get(traits);
-  if (values === undefined) {
-    const built: Record<string, unknown> = {};
-    for (const name in traits) if (Object.hasOwn(traits, name)) built[name] = traits[name]?.value;
-    values = built;
-    traitValuesOf.set(traits, values);
-  }
+  const values: Record<string, unknown> = {};
+  for (const name in traits) if (Object.hasOwn(traits, name)) values[name] = traits[name]?.value;
   return values;
+}
+
+/**
+ * What conditions read while a record walks the journeys. Trait values are gathered only when a
+ * condition first reads them (most events are turned away by the event's own properties), and
+ * `count` is a method, not a closure made per context.
+ */
+class StateContext implements EvaluationContext {
+  private traitValues: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    private readonly state: CustomerState,
+    private readonly journeys: PublishedJourneys,
+    readonly event: Record<string, unknown> | undefined,
+    readonly now: number,
+  ) {}
+
+  get traits(): Readonly<Record<string, unknown>> {
+    this.traitValues ??= traitValues(this.state);
+    return this.traitValues;
+  }
+
+  count(counterId: string, withinSeconds: number): number {
+    const spec = this.journeys.counters.get(counterId);
+    return spec === undefined
+      ? 0
+      : countWithin(this.state.counters?.[counterId], spec.bucketSeconds, withinSeconds, this.now);
+  }
+
+  /** The same customer and moment, another event (a recent one a waitForEvent looks back on). */
+  withEvent(event: Record<string, unknown>): StateContext {
+    const context = new StateContext(this.state, this.journeys, event, this.now);
+    context.traitValues = this.traitValues;
+    return context;
+  }
 }
 
 function contextFor(
@@ -255,19 +285,8 @@ function contextFor(
   journeys: PublishedJourneys,
   event: Record<string, unknown> | undefined,
   now: number,
-): EvaluationContext {
-  const traits = traitValues(state);
-  return {
-    event,
-    traits,
-    now,
-    count: (counterId, withinSeconds) => {
-      const spec = journeys.counters.get(counterId);
-      return spec === undefined
-        ? 0
-        : countWithin(state.counters?.[counterId], spec.bucketSeconds, withinSeconds, now);
-    },
-  };
+): StateContext {
+  return new StateContext(state, journeys, event, now);
 }
 
 /**
@@ -342,7 +361,7 @@ interface Walk {
   effects: JourneyEffects;
   now: number;
   /** What conditions read during this walk, built on first use (see `contextOf`). */
-  context: EvaluationContext | undefined;
+  context: StateContext | undefined;
 }
 
 /** A live instance with its id and the journey version it runs on. */
@@ -366,7 +385,7 @@ const walkOf = (
  * conditions, branches). A walk changes instances and journey progress, never the traits or the
  * counters conditions read, so the context built when first asked holds for the whole walk.
  */
-function contextOf(walk: Walk): EvaluationContext {
+function contextOf(walk: Walk): StateContext {
   walk.context ??= contextFor(walk.draft.state, walk.journeys, walk.event, walk.now);
   return walk.context;
 }
@@ -430,7 +449,9 @@ export function applyEventToJourneys(
       }
     }
   }
-  for (const compiled of journeys.byTriggerEvent.get(cause.eventName) ?? []) {
+  const triggered = journeys.entriesByEvent.get(cause.eventName);
+  if (triggered === undefined) return;
+  for (const compiled of triggered.candidates(contextOf(walk))) {
     // The entry condition first: it turns most events away, reading the event alone, before the
     // customer's progress and instances are looked up. Both are pure: the order changes nothing else.
     if (!compiled.entry(contextOf(walk)) || !mayEnter(draft.state, compiled, walk.now)) continue;
@@ -646,10 +667,7 @@ function run(walk: Walk, start: Live, stepId: string | undefined): void {
             recent.event === step.event &&
             recent.messageId !== cause.messageId &&
             now - parseIso(recent.at) <= step.lookbackMs &&
-            step.matches({
-              ...contextOf(walk),
-              event: { event: recent.event, properties: recent.properties },
-            }),
+            step.matches(contextOf(walk).withEvent({ event: recent.event, properties: recent.properties })),
         );
         if (seen === undefined) {
           park(walk, live, now + step.timeoutMs);
