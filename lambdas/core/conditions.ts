@@ -20,44 +20,81 @@ export interface EvaluationContext {
 /** A condition compiled once per journey version into a closure, then run per event. */
 export type Predicate = (context: EvaluationContext) => boolean;
 
+/** Where a path starts: the ones nearly every path starts from, read by name, then the rest. */
+enum Root {
+  Traits,
+  Properties,
+  Context,
+  Event,
+}
+
+/**
+ * A compiled path: its root, its next segment, and any deeper ones. A plain object of one shape,
+ * read by one function (`readPath`) that the engine inlines into every comparison: a reader
+ * closure per path would cost a call that cannot be inlined for every condition of every event.
+ */
+interface Path {
+  root: Root;
+  /** The event's field when `root` is Event (`channel`, `event`, `userId`…), else the segment after the root. */
+  key: string | undefined;
+  /** Segments after `key`. */
+  deeper: readonly string[];
+  /** Whether `key` is a name objects or arrays inherit (`constructor`, `length`…): then only an own property counts. */
+  inherited: boolean;
+}
+
+const INHERITED = (name: string) => name in Object.prototype || name in Array.prototype;
+
+function parsePath(path: string): Path {
+  const [root = '', ...rest] = path.split('.');
+  if (root === 'traits' || root === 'properties' || root === 'context') {
+    const [key, ...deeper] = rest;
+    const kind = root === 'traits' ? Root.Traits : root === 'properties' ? Root.Properties : Root.Context;
+    return { root: kind, key, deeper, inherited: key !== undefined && INHERITED(key) };
+  }
+  return { root: Root.Event, key: root, deeper: rest, inherited: INHERITED(root) };
+}
+
 /** Own properties only: `constructor` or `toString` must not match through the prototype. */
 function ownProperty(current: unknown, segment: string): unknown {
   if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment)) return undefined;
   return (current as Record<string, unknown>)[segment];
 }
 
-/**
- * A reader for a dotted path. Paths of one or two segments (`channel`, `properties.price`,
- * `traits.tier`), nearly all of them, get a reader without a loop: it runs for every condition
- * of every event.
- */
-export function compilePath(path: string): (context: EvaluationContext) => unknown {
-  const [root = '', ...rest] = path.split('.');
-  const [second, ...deeper] = rest;
-  if (root === 'traits') {
-    if (second === undefined) return (context) => context.traits;
-    if (deeper.length === 0) return (context) => ownProperty(context.traits, second);
-  } else {
-    if (second === undefined) return (context) => context.event?.[root];
-    // The roots most paths start from, read by name: a computed read shared by every path is slower.
-    if (deeper.length === 0 && root === 'properties')
-      return (context) => ownProperty(context.event?.properties, second);
-    if (deeper.length === 0 && root === 'context')
-      return (context) => ownProperty(context.event?.context, second);
-    if (deeper.length === 0) return (context) => ownProperty(context.event?.[root], second);
+function readPath(context: EvaluationContext, path: Path): unknown {
+  let holder: unknown;
+  switch (path.root) {
+    case Root.Traits:
+      holder = context.traits;
+      break;
+    case Root.Properties:
+      holder = context.event?.properties;
+      break;
+    case Root.Context:
+      holder = context.event?.context;
+      break;
+    default:
+      holder = context.event;
   }
-  const readRoot =
-    root === 'traits'
-      ? (context: EvaluationContext) => context.traits
-      : (context: EvaluationContext) => context.event?.[root];
-  return (context) => {
-    let current: unknown = readRoot(context);
-    for (const segment of rest) {
-      current = ownProperty(current, segment);
-      if (current === undefined) return undefined;
-    }
-    return current;
-  };
+  const { key } = path;
+  if (key === undefined) return holder;
+  let current: unknown;
+  if (path.inherited) current = ownProperty(holder, key);
+  // Events and profiles are JSON: objects and arrays. A name neither inherits is found on the
+  // object itself or nowhere, without asking whether it is its own.
+  else
+    current =
+      holder !== null && typeof holder === 'object' ? (holder as Record<string, unknown>)[key] : undefined;
+  const { deeper } = path;
+  for (let i = 0; i < deeper.length && current !== undefined; i += 1)
+    current = ownProperty(current, deeper[i] as string);
+  return current;
+}
+
+/** A reader for a dotted path (`channel`, `properties.price`, `traits.tier`, `context.page.url`). */
+export function compilePath(path: string): (context: EvaluationContext) => unknown {
+  const parsed = parsePath(path);
+  return (context) => readPath(context, parsed);
 }
 
 /**
@@ -69,15 +106,15 @@ const isNumber = (value: unknown): value is number => typeof value === 'number' 
 /** Up to this many values, `in` scans a list: for a handful, cheaper than hashing the value for a Set. */
 const IN_LIST_MAX = 16;
 
-function compileIn(read: (context: EvaluationContext) => unknown, values: readonly unknown[]): Predicate {
+function compileIn(path: Path, values: readonly unknown[]): Predicate {
   if (values.length > IN_LIST_MAX) {
     const allowed = new Set<unknown>(values);
-    return (context) => allowed.has(read(context));
+    return (context) => allowed.has(readPath(context, path));
   }
   const list = [...values];
   const n = list.length;
   return (context) => {
-    const value = read(context);
+    const value = readPath(context, path);
     // `===` as the Set's SameValueZero, but for NaN, which JSON values cannot be.
     for (let i = 0; i < n; i += 1) if (list[i] === value) return true;
     return false;
@@ -85,51 +122,51 @@ function compileIn(read: (context: EvaluationContext) => unknown, values: readon
 }
 
 function compileComparison(condition: Comparison): Predicate {
-  const read = compilePath(condition.path);
+  const path = parsePath(condition.path);
   switch (condition.op) {
     // The operand read once here, and no closure per evaluation: these run for every event.
     case 'eq': {
       const operand = condition.value;
-      return (context) => read(context) === operand;
+      return (context) => readPath(context, path) === operand;
     }
     case 'neq': {
       const operand = condition.value;
-      return (context) => read(context) !== operand;
+      return (context) => readPath(context, path) !== operand;
     }
     case 'gt': {
       const bound = condition.value;
       return (context) => {
-        const value = read(context);
+        const value = readPath(context, path);
         return isNumber(value) && value > bound;
       };
     }
     case 'gte': {
       const bound = condition.value;
       return (context) => {
-        const value = read(context);
+        const value = readPath(context, path);
         return isNumber(value) && value >= bound;
       };
     }
     case 'lt': {
       const bound = condition.value;
       return (context) => {
-        const value = read(context);
+        const value = readPath(context, path);
         return isNumber(value) && value < bound;
       };
     }
     case 'lte': {
       const bound = condition.value;
       return (context) => {
-        const value = read(context);
+        const value = readPath(context, path);
         return isNumber(value) && value <= bound;
       };
     }
     case 'in':
-      return compileIn(read, condition.value);
+      return compileIn(path, condition.value);
     case 'contains': {
       const operand = condition.value;
       return (context) => {
-        const value = read(context);
+        const value = readPath(context, path);
         if (typeof value === 'string') return value.includes(operand);
         return Array.isArray(value) && value.includes(operand);
       };
@@ -137,24 +174,24 @@ function compileComparison(condition: Comparison): Predicate {
     case 'startsWith': {
       const prefix = condition.value;
       return (context) => {
-        const value = read(context);
+        const value = readPath(context, path);
         return typeof value === 'string' && value.startsWith(prefix);
       };
     }
     case 'exists':
       return (context) => {
-        const value = read(context);
+        const value = readPath(context, path);
         return value !== undefined && value !== null;
       };
     case 'notExists':
       return (context) => {
-        const value = read(context);
+        const value = readPath(context, path);
         return value === undefined || value === null;
       };
     case 'within': {
       const windowMs = durationSeconds(condition.duration) * 1_000;
       return (context) => {
-        const value = read(context);
+        const value = readPath(context, path);
         const at = typeof value === 'string' ? parseIso(value) : Number.NaN;
         return Number.isFinite(at) && at <= context.now && context.now - at <= windowMs;
       };

@@ -58,6 +58,11 @@ export interface PublishedJourneys {
   versionsByJourney: ReadonlyMap<string, ReadonlyMap<number, CompiledJourney>>;
   /** Events some journey version counts as its goal: any other event converts nothing. */
   goalEvents: ReadonlySet<string>;
+  /**
+   * Events a live instance can react to (an exit criterion's, a waitForEvent's): any other event
+   * leaves every instance as it is, and their walk is skipped.
+   */
+  instanceEvents: ReadonlySet<string>;
   countersByEvent: ReadonlyMap<string, readonly CounterSpec[]>;
   counters: CounterRegistry;
   /** Every counter's id, in one order: the order of a customer's counters map (see recordBehaviour). */
@@ -153,11 +158,15 @@ export function compileJourneys(
   }
   const versionsByJourney = new Map<string, Map<number, CompiledJourney>>();
   const goalEvents = new Set<string>();
+  const instanceEvents = new Set<string>();
   for (const compiled of byVersion.values()) {
     const { id, version } = compiled.journey;
     const versions = versionsByJourney.get(id) ?? new Map<number, CompiledJourney>();
     versionsByJourney.set(id, versions.set(version, compiled));
     if (compiled.goal !== undefined) goalEvents.add(compiled.goal.event);
+    for (const exit of compiled.exitWhen) instanceEvents.add(exit.event);
+    for (const step of compiled.steps.values())
+      if (step.type === 'waitForEvent') instanceEvents.add(step.event);
   }
   const byPriority = (a: CompiledJourney, b: CompiledJourney) =>
     b.journey.priority - a.journey.priority || a.journey.id.localeCompare(b.journey.id);
@@ -172,6 +181,7 @@ export function compileJourneys(
     byVersion,
     versionsByJourney,
     goalEvents,
+    instanceEvents,
     countersByEvent: counters.forEvent(),
     counters,
     counterIds: counters.ids(),
@@ -306,9 +316,20 @@ export function recordBehaviour(
   if (specs !== undefined) {
     const counted = new Map<string, CounterBuckets>();
     const stored = draft.state.counters;
-    for (const spec of specs)
-      if (spec.matches(event)) counted.set(spec.id, increment(stored?.[spec.id], spec, occurredAt));
-    draft.setCounters(countersWith(stored, counted, journeys.counterIds));
+    // Counters the map holds already are changed in place (in the draft's own copy); a counter
+    // counting for the first time rebuilds the map in the tenant's order.
+    let added = false;
+    for (const spec of specs) {
+      if (!spec.matches(event)) continue;
+      const buckets = stored?.[spec.id];
+      if (buckets === undefined) added = true;
+      counted.set(spec.id, increment(buckets, spec, occurredAt));
+    }
+    if (added) draft.setCounters(countersWith(stored, counted, journeys.counterIds));
+    else if (counted.size > 0) {
+      const counters = draft.counters();
+      for (const [id, buckets] of counted) counters[id] = buckets;
+    }
   }
   const lookbackMs = journeys.lookbackMsByEvent.get(eventName);
   if (lookbackMs !== undefined) {
@@ -429,7 +450,7 @@ export function applyEventToJourneys(
   const walk = walkOf(journeys, cause, event, draft, effects, now);
 
   recordGoals(walk);
-  if (draft.state.instances !== undefined) {
+  if (draft.state.instances !== undefined && journeys.instanceEvents.has(cause.eventName)) {
     for (const live of liveInstances(draft.state, journeys)) {
       const exit = live.compiled.exitWhen.find(
         (candidate) => candidate.event === cause.eventName && candidate.matches(contextOf(walk)),

@@ -59,7 +59,7 @@ function formattedParts(epochMs: number, timeZone: string): LocalParts {
   };
 }
 
-const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 const floorToSecond = (epochMs: number) => Math.floor(epochMs / 1_000) * 1_000;
 
 function offsetFromParts(epochMs: number, p: LocalParts): number {
@@ -67,13 +67,15 @@ function offsetFromParts(epochMs: number, p: LocalParts): number {
 }
 
 /**
- * A zone's UTC offset by UTC hour, as Intl gives it at both ends of the hour: equal, the offset
- * holds for the whole hour (no zone changes its offset twice within an hour); different, the
- * hour holds a transition and is not cached (NaN), Intl answers for each instant in it.
+ * A zone's UTC offset by UTC day, as Intl gives it at both ends of the day: equal, the offset
+ * holds for the whole day (no zone changes its offset and back within a day); different, the
+ * day holds a transition and is not cached (NaN), Intl answers for each instant in it. By day,
+ * not by hour: a journey's waits and quiet hours look a day or two ahead, and each hour first
+ * met cost two Intl calls (microseconds each).
  */
 const offsetsByZone = new Map<string, Map<number, number>>();
-/** Hours kept per zone before its cache starts again: bounds memory in a long-lived process. */
-const HOURS_KEPT = 50_000;
+/** Days kept per zone before its cache starts again: bounds memory in a long-lived process. */
+const DAYS_KEPT = 50_000;
 
 function cachedOffset(epochMs: number, timeZone: string): number {
   let offsets = offsetsByZone.get(timeZone);
@@ -81,16 +83,16 @@ function cachedOffset(epochMs: number, timeZone: string): number {
     offsets = new Map();
     offsetsByZone.set(timeZone, offsets);
   }
-  const hour = Math.floor(epochMs / HOUR_MS);
-  let offset = offsets.get(hour);
+  const day = Math.floor(epochMs / DAY_MS);
+  let offset = offsets.get(day);
   if (offset === undefined) {
-    const start = hour * HOUR_MS;
-    const end = start + HOUR_MS - 1;
+    const start = day * DAY_MS;
+    const end = start + DAY_MS - 1;
     const atStart = offsetFromParts(start, formattedParts(start, timeZone));
     const atEnd = offsetFromParts(end, formattedParts(end, timeZone));
     offset = atStart === atEnd ? atStart : Number.NaN;
-    if (offsets.size >= HOURS_KEPT) offsets.clear();
-    offsets.set(hour, offset);
+    if (offsets.size >= DAYS_KEPT) offsets.clear();
+    offsets.set(day, offset);
   }
   return offset;
 }

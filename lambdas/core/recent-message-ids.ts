@@ -109,14 +109,21 @@ export class RecentMessageIds {
 
   add(key: string): void {
     if (!this.owned) {
-      // The copy leaves out what this id pushes out of a full window: no shift on it after.
+      // The copy leaves out what this id pushes out of a full window, and is made with the new
+      // id in it: one array of the right size, not a copy grown by a push (most calls add one id).
       const stored = this.window();
       const dropped = Math.max(0, stored.length - RECENT_MESSAGE_IDS_KEPT + 1);
       for (let i = 0; i < dropped; i += 1) this.members?.delete(stored[i] as string);
-      this.ids = stored.slice(dropped);
+      if (dropped === 0) this.ids = stored.concat(key);
+      else {
+        // A full window: the slice from the last id dropped has the size wanted; slide it by one.
+        const ids = stored.slice(dropped - 1);
+        ids.copyWithin(0, 1);
+        ids[ids.length - 1] = key;
+        this.ids = ids;
+      }
       this.owned = true;
-    }
-    this.ids.push(key);
+    } else this.ids.push(key);
     this.members?.add(key);
     while (this.ids.length > RECENT_MESSAGE_IDS_KEPT) {
       const evicted = this.ids.shift() as string;

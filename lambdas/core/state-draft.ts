@@ -20,6 +20,7 @@ export class StateDraft {
   private extras: Record<string, unknown> | undefined;
   private ownJourneys = false;
   private ownInstances = false;
+  private ownCounters = false;
 
   constructor(stored: CustomerState) {
     this.state = workingCopy(stored);
@@ -97,11 +98,22 @@ export class StateDraft {
   /** Sets the counters map to one built for this draft. */
   setCounters(counters: Record<string, CounterBuckets>): void {
     this.state.counters = counters;
+    this.ownCounters = true;
+  }
+
+  /** The counters map, to change counters it already holds (keys added would change its order). */
+  counters(): Record<string, CounterBuckets> {
+    if (!this.ownCounters) {
+      this.state.counters = copyOf(this.state.counters);
+      this.ownCounters = true;
+    }
+    return this.state.counters as Record<string, CounterBuckets>;
   }
 
   private disown(): void {
     this.ownJourneys = false;
     this.ownInstances = false;
+    this.ownCounters = false;
   }
 }
 

@@ -157,6 +157,22 @@ describe('compileConditions', () => {
 
     it('does not see members inherited from Object.prototype as properties of the event', () => {
       expect(matches({ path: 'properties.constructor', op: 'exists' }, withProperties({}))).toBe(false);
+      expect(matches({ path: 'properties.toString', op: 'exists' }, withProperties({}))).toBe(false);
+      expect(
+        matches(
+          { path: 'properties.constructor', op: 'eq', value: 'x' },
+          withProperties({ constructor: 'x' }),
+        ),
+      ).toBe(true);
+    });
+
+    it('does not see members inherited from Array.prototype when a path goes through an array', () => {
+      const inArray = (path: string) =>
+        compileConditions([{ path, op: 'exists' }])({ event: 'Order Completed', properties: ['a', 'b'] });
+      expect(inArray('properties.map')).toBe(false);
+      expect(inArray('properties.length')).toBe(true);
+      expect(inArray('properties.0')).toBe(true);
+      expect(inArray('properties.size')).toBe(false);
     });
   });
 
