@@ -909,6 +909,8 @@ function capacityUnits(report: Report, tenant: string, definitions: Journey[], e
     items: 0,
     partItems: 0,
     hotBytes: [] as number[],
+    /** Writes that put each part as an item of its own, by part name. */
+    partsWritten: new Map<string, number>(),
     // The write path before: timers in the state's transaction, at twice the units.
     before: { stateWcu: 0, timerWcu: 0 },
   };
@@ -980,6 +982,10 @@ function capacityUnits(report: Report, tenant: string, definitions: Journey[], e
         stateUnits += writeUnits(sizes.get(sk) ?? 0);
         sizes.delete(sk);
       }
+      for (const item of plan.puts) {
+        const part = (item.sk as string).slice('STATE#'.length);
+        totals.partsWritten.set(part, (totals.partsWritten.get(part) ?? 0) + 1);
+      }
       const partsChanged = plan.puts.length + plan.deletes.length > 0;
       const transaction = outcome.actions.length > 0 || partsChanged;
       totals.stateWcu += (transaction ? 2 : 1) * stateUnits;
@@ -1033,7 +1039,11 @@ function capacityUnits(report: Report, tenant: string, definitions: Journey[], e
       `${Math.round((100 * totals.transactions) / writes)} % of them transactions (actions, or a part changed); ` +
       `${(totals.items / writes).toFixed(2)} state items written per write; hot item ${quantiles(hot)} ` +
       `(1 write unit up to 1,024 B); ${(totals.partItems / writes).toFixed(1)} items per state; ` +
-      `the whole state stored: ${quantiles(whole)}`,
+      `the whole state stored: ${quantiles(whole)}; parts written as items of their own, per 100 writes: ` +
+      [...totals.partsWritten]
+        .sort((a, b) => b[1] - a[1])
+        .map(([part, count]) => `${part} ${((100 * count) / writes).toFixed(1)}`)
+        .join(', '),
   );
 }
 
