@@ -1121,7 +1121,8 @@ function stateSizes(report: Report) {
  * Runs a–d and reports each figure. While iterating on the engine, `BENCH_PARTS=a` runs only
  * some parts (`a`, `ab`…), and `BENCH_BASELINE=<dir>` (a checkout of an older commit, e.g. from
  * `git worktree add` or `git archive`) runs part a on that engine too, before this one, in the
- * same process: a before/after on the same machine at the same moment.
+ * same process: a before/after on the same machine at the same moment (biased towards the
+ * baseline, which runs first; see `BENCH_ENGINE`).
  */
 export async function benchEngine(report: Report): Promise<void> {
   const parts = process.env.BENCH_PARTS ?? 'abcd';
@@ -1130,7 +1131,11 @@ export async function benchEngine(report: Report): Promise<void> {
     engine = await bundledEngine(path.join(baseline, 'lambdas/core/engine.ts'));
     engineThroughput(report, ' (baseline)');
   }
-  engine = await bundledEngine();
+  // `BENCH_ENGINE=<dir>`: another checkout's engine in this harness, alone in its process. What
+  // runs second in a process is slower (the first leaves its heap behind): for a fair before and
+  // after, alternate processes of each.
+  const other = process.env.BENCH_ENGINE;
+  engine = await bundledEngine(other === undefined ? undefined : path.join(other, 'lambdas/core/engine.ts'));
   const timed = async (part: string, run: () => unknown) => {
     const started = Date.now();
     await run();
