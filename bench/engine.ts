@@ -15,7 +15,7 @@
  * d. State size of a typical customer (a few journeys, 1,000 events over 90 days) and of a heavy
  *    one (10,000 events), with what each part of the state weighs.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -590,6 +590,12 @@ function runPass(
     keep(engine.applyRecordsToCustomer(stateOf(record.customerId), [sequenced(record)], journeys));
   const atRest = residence === 'lambda' ? records.map((record) => JSON.stringify(record)) : records;
 
+  // `BENCH_RECORD=<file>`: the engine's inputs of each timed batch, as JSON lines, for
+  // bench/engine-replay.ts to count the engine's instructions on (the first pass with journeys only).
+  const recording =
+    journeys.byTriggerEvent.size > 0 && residence === 'lambda' ? process.env.BENCH_RECORD : undefined;
+  if (recording !== undefined)
+    writeFileSync(recording, `${JSON.stringify({ journeys: hundredJourneys() })}\n`);
   const pass: Pass = {
     cpuSeconds: 0,
     wallSeconds: 0,
@@ -616,6 +622,8 @@ function runPass(
     }
     const groups = groupedByCustomer(batch);
     const before = groups.map((group) => stateOf((group[0] as SequencedRecord).record.customerId));
+    if (timed && recording !== undefined)
+      appendFileSync(recording, `${JSON.stringify({ groups, before })}\n`);
     outcomes.length = 0;
     const cpuStarted = process.cpuUsage();
     const wallStarted = process.hrtime.bigint();
