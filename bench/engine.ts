@@ -693,10 +693,18 @@ function engineThroughput(report: Report, label = ''): Workload {
     `+ ${pass.timerRecords.toLocaleString('en')} timer records; ${pass.entries.toLocaleString('en')} entries, ` +
     `${pass.actions.toLocaleString('en')} actions)`;
 
-  const fresh = runPass(journeys, traitRecords, records, warmup, 'lambda', timedLoopProfiler(label), sample);
+  const asInLambda = runPass(
+    journeys,
+    traitRecords,
+    records,
+    warmup,
+    'lambda',
+    timedLoopProfiler(label),
+    sample,
+  );
   report(
     `engine${label}, 100 journeys × ~10 conditions, one core, batches of 100 as the processor applies them`,
-    describe(fresh),
+    describe(asInLambda),
   );
   const resident = runPass(journeys, traitRecords, records, warmup, 'resident');
   report(`  the same, every record and state kept as objects in a large heap`, describe(resident));
@@ -708,7 +716,7 @@ function engineThroughput(report: Report, label = ''): Workload {
     '  the same events, no journey published',
     `${Math.round(measured / floor.cpuSeconds).toLocaleString('en')} events/s of CPU time`,
   );
-  return { journeys, states: fresh.states, samples, eventsPerSecond: measured / fresh.cpuSeconds };
+  return { journeys, states: asInLambda.states, samples, eventsPerSecond: measured / asInLambda.cpuSeconds };
 }
 
 // ---------------------------------------------------------------------------------------------
