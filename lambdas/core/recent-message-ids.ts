@@ -75,6 +75,11 @@ export class RecentMessageIds {
   private ids: string[];
   private owned = false;
   private members: Set<string> | undefined;
+  /**
+   * Whether the Set holds SHA-256 keys of an older state, found once when the Set is built: ids
+   * added since are 64-bit keys, so it can only stay true for longer than needed (an extra look-up).
+   */
+  private membersHoldLegacyKeys = false;
   private lookups = 0;
 
   constructor(stored: readonly string[]) {
@@ -84,14 +89,17 @@ export class RecentMessageIds {
   /** `key` is `messageIdKey(id)`, computed once per record by the caller. */
   has(key: string, id: string): boolean {
     this.lookups += 1;
-    if (this.members === undefined && this.lookups > LOOKUPS_BEFORE_A_SET)
-      this.members = new Set(this.window());
+    if (this.members === undefined && this.lookups > LOOKUPS_BEFORE_A_SET) {
+      const window = this.window();
+      this.members = new Set(window);
+      this.membersHoldLegacyKeys = window.some((stored) => stored.charCodeAt(0) === LEGACY_PREFIX);
+    }
     // The raw id too: states written before ids were stored as digests still dedupe.
     if (this.members !== undefined)
       return (
         this.members.has(key) ||
         this.members.has(id) ||
-        (this.holdsLegacyKeys() && this.members.has(legacyMessageIdKey(id)))
+        (this.membersHoldLegacyKeys && this.members.has(legacyMessageIdKey(id)))
       );
     // One pass for both: the window's strings are read once (they are scattered in memory, and
     // reading them is most of the cost).
@@ -110,18 +118,11 @@ export class RecentMessageIds {
   add(key: string): void {
     if (!this.owned) {
       // The copy leaves out what this id pushes out of a full window, and is made with the new
-      // id in it: one array of the right size, not a copy grown by a push (most calls add one id).
+      // id in it (`concat`): an array of the right size, not one grown by a push.
       const stored = this.window();
       const dropped = Math.max(0, stored.length - RECENT_MESSAGE_IDS_KEPT + 1);
       for (let i = 0; i < dropped; i += 1) this.members?.delete(stored[i] as string);
-      if (dropped === 0) this.ids = stored.concat(key);
-      else {
-        // A full window: the slice from the last id dropped has the size wanted; slide it by one.
-        const ids = stored.slice(dropped - 1);
-        ids.copyWithin(0, 1);
-        ids[ids.length - 1] = key;
-        this.ids = ids;
-      }
+      this.ids = (dropped === 0 ? stored : stored.slice(dropped)).concat(key);
       this.owned = true;
     } else this.ids.push(key);
     this.members?.add(key);
@@ -134,11 +135,6 @@ export class RecentMessageIds {
   /** The window to store: a new array if anything was added, the stored one otherwise. */
   toArray(): string[] {
     return this.window();
-  }
-
-  private holdsLegacyKeys(): boolean {
-    for (const stored of this.window()) if (stored.charCodeAt(0) === LEGACY_PREFIX) return true;
-    return false;
   }
 
   private window(): string[] {

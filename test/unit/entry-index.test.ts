@@ -123,7 +123,7 @@ describe('the entry index', () => {
     );
   });
 
-  it('passes over, without running its condition, a journey whose required value the event lacks', () => {
+  it('offers, in priority order, only the journeys whose required value the event holds, and always those requiring none', () => {
     const published = compileConsentingJourneys([
       journeyEnteredWhen('shoes', 2, { path: 'properties.category', op: 'eq', value: 'shoes' }),
       journeyEnteredWhen('bags-in-store', 1, {
