@@ -44,11 +44,12 @@ export interface BatchSummary {
   erased: number;
   droppedAfterErasure: number;
   /**
-   * Journey metric increments committed by this batch, as `<journeyId>:<metric>` → count
-   * (entered, action, waiting, goal…): logged with the batch (the handler publishes the same
-   * counts, per tenant and A/B arm, as CloudWatch metrics: see `journeyCounts`). An
-   * action suppressed by decisioning counts as `<journeyId>:suppressed:<reason>`, not `action`
-   * (`<journeyId>:suppressed` alone is a holdout).
+   * Journey metric increments committed by this batch, as `<tenantId>/<journeyId>:<metric>` →
+   * count (entered, action, waiting, goal…): logged with the batch (the handler publishes the
+   * same counts, per tenant and A/B arm, as CloudWatch metrics: see `journeyCounts`). The tenant
+   * is part of the key: a batch holds several tenants' records, and journey ids are only unique
+   * within a tenant. An action suppressed by decisioning counts as
+   * `<tenantId>/<journeyId>:suppressed:<reason>`, not `action` (`…:suppressed` alone is a holdout).
    */
   journeyMetrics: Record<string, number>;
 }
@@ -120,13 +121,14 @@ export async function processKinesisBatch(
         summary.actions += result.actions;
         summary.erased += result.erased;
         summary.droppedAfterErasure += result.dropped;
-        for (const metric of result.metrics) {
-          const key = `${metric.journeyId}:${metric.name}${metric.reason === undefined ? '' : `:${metric.reason}`}`;
-          summary.journeyMetrics[key] = (summary.journeyMetrics[key] ?? 0) + 1;
-        }
         // A group holds one customer's records: one tenant.
         const tenantId = group[0]?.record.tenantId;
-        if (tenantId !== undefined) committed.push({ tenantId, metrics: result.metrics });
+        if (tenantId === undefined) return;
+        for (const metric of result.metrics) {
+          const key = `${tenantId}/${metric.journeyId}:${metric.name}${metric.reason === undefined ? '' : `:${metric.reason}`}`;
+          summary.journeyMetrics[key] = (summary.journeyMetrics[key] ?? 0) + 1;
+        }
+        committed.push({ tenantId, metrics: result.metrics });
       } catch (error) {
         const first = group[0]?.record;
         logger.error('customer batch failed', {

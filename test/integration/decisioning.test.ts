@@ -130,11 +130,11 @@ describe('next best action in the processor', () => {
     expect(result.batchItemFailures).toEqual([]);
     expect(result.summary.actions).toBe(1);
     expect(result.summary.journeyMetrics).toMatchObject({
-      'cart-email-journey:action': 1,
-      'cart-coupon-journey:suppressed:lost_arbitration': 1,
+      [`${TENANT}/cart-email-journey:action`]: 1,
+      [`${TENANT}/cart-coupon-journey:suppressed:lost_arbitration`]: 1,
     });
-    expect(result.summary.journeyMetrics).not.toHaveProperty('cart-coupon-journey:action');
-    expect(result.summary.journeyMetrics).not.toHaveProperty('cart-coupon-journey:suppressed');
+    expect(result.summary.journeyMetrics).not.toHaveProperty(`${TENANT}/cart-coupon-journey:action`);
+    expect(result.summary.journeyMetrics).not.toHaveProperty(`${TENANT}/cart-coupon-journey:suppressed`);
   });
 
   it('stops the third email of the day across batches with its cap, the coupon taking its place', async () => {

@@ -154,17 +154,24 @@ describe('the journey processor', () => {
     expect(cost).toEqual({ reads: 1, writes: 1 });
   });
 
-  it('reports the journey metrics its writes committed, and none for a redelivery', async () => {
+  it('reports the journey metrics its writes committed per tenant, and none for a redelivery', async () => {
     const customer = newCustomer();
-    const records = await trackThroughIngest(acme, [cartAbandoned(customer, 70), pageViewed(customer)]);
+    // Both tenants have a journey with this id: the batch's counts keep them apart.
+    const records = [
+      ...(await trackThroughIngest(acme, [cartAbandoned(customer, 70), pageViewed(customer)])),
+      ...(await trackThroughIngest(globex, [cartAbandoned(newCustomer(), 90)])),
+    ];
     const first = await processKinesisBatch(records);
     expect(first.summary.journeyMetrics).toEqual({
-      'cart-reminder:entered': 1,
-      'cart-reminder:action': 1,
-      'cart-reminder:completed': 1,
+      'acme/cart-reminder:entered': 1,
+      'acme/cart-reminder:action': 1,
+      'acme/cart-reminder:completed': 1,
+      'globex/cart-reminder:entered': 1,
+      'globex/cart-reminder:action': 1,
+      'globex/cart-reminder:completed': 1,
     });
     const again = await processKinesisBatch(records);
-    expect(again.summary).toMatchObject({ applied: 0, duplicates: 2, journeyMetrics: {} });
+    expect(again.summary).toMatchObject({ applied: 0, duplicates: 3, journeyMetrics: {} });
   });
 
   it('fires nothing new and keeps the version when the same batch is delivered again', async () => {
