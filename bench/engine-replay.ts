@@ -6,9 +6,14 @@
  * under `valgrind --tool=callgrind`, each with `BENCH_REPEAT=1` and `BENCH_REPEAT=5`: the engine's
  * instructions per record, once compiled, are ((engine, 5) − (engine, 1) − (dry, 5) + (dry, 1)) /
  * (4 × records): comparable between two engines where timings on this machine are not.
+ * `--single-threaded` keeps V8's compiler and collector on the main thread, where their work is
+ * counted the same way every run (about ±1 % between runs, against ±5 % without it).
  *
- *   npx esbuild bench/engine-replay.ts --bundle --platform=node --format=esm --outfile=/tmp/replay.mjs
- *   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out node /tmp/replay.mjs <file> [--dry]
+ *   npx esbuild bench/engine-replay.ts --bundle --platform=node --format=esm --minify --outfile=/tmp/replay.mjs
+ *   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out node --single-threaded /tmp/replay.mjs <file> [--dry]
+ *
+ * Not a speed figure: replayed batches are the same ones over and over, which ran about 2.5
+ * times faster by the clock than as many new ones (part a).
  */
 import { readFileSync } from 'node:fs';
 import { applyRecordsToCustomer, compileJourneys, type SequencedRecord } from '../lambdas/core/engine.js';
