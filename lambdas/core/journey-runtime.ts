@@ -404,7 +404,7 @@ type Waiting = NonNullable<JourneyInstance['waiting']>;
  * An instance with its step, wait, arm or conversion changed (`null` clears a wait), built field
  * by field in the schema's order. A spread of an instance is a generic copy, slow for the many
  * shapes instances come in, and a walk made several per step: this cut the engine's instructions
- * per record by about 8 %. Instances hold their schema's fields only (states are parsed by it
+ * per record by about 6 %. Instances hold their schema's fields only (states are parsed by it
  * when read), so there is nothing else to keep.
  */
 function instanceWith(
