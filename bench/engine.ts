@@ -522,8 +522,10 @@ function timedLoopProfiler(label: string) {
 interface Workload {
   journeys: PublishedJourneys;
   states: Map<string, CustomerState>;
-  /** (state before, event) pairs sampled along the way, for the side-by-side of conditions. */
-  /** As JSON text while part a runs: objects kept alive would slow its collections (see `runPass`). */
+  /**
+   * (state before, event) pairs sampled along the way, for the side-by-side of conditions, as
+   * JSON text: objects kept alive through part a would slow its collections.
+   */
   samples: string[];
   eventsPerSecond: number;
 }
