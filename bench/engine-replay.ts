@@ -7,7 +7,8 @@
  * instructions per record, once compiled, are ((engine, 5) − (engine, 1) − (dry, 5) + (dry, 1)) /
  * (4 × records): comparable between two engines where timings on this machine are not.
  * `--single-threaded` keeps V8's compiler and collector on the main thread, where their work is
- * counted the same way every run (about ±1 % between runs, against ±5 % without it).
+ * counted the same way every run (runs of one engine within about 3 % of each other, against
+ * about 4–6 % without it).
  *
  *   npx esbuild bench/engine-replay.ts --bundle --platform=node --format=esm --minify --outfile=/tmp/replay.mjs
  *   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out node --single-threaded /tmp/replay.mjs <file> [--dry]

@@ -55,6 +55,9 @@ function parsePath(path: string): Path {
   return { root: Root.Event, key: root, deeper: rest, inherited: INHERITED(root) };
 }
 
+/** Whether a path reads the customer's traits rather than the event. */
+const readsTraits = (path: string) => parsePath(path).root === Root.Traits;
+
 /** Own properties only: `constructor` or `toString` must not match through the prototype. */
 function ownProperty(current: unknown, segment: string): unknown {
   if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment)) return undefined;
@@ -211,7 +214,7 @@ function costOf(condition: Condition): number {
   if ('not' in condition) return costOf(condition.not);
   if ('count' in condition) return 10;
   if (condition.op === 'within') return 3;
-  return condition.path.startsWith('traits.') ? 2 : 1;
+  return readsTraits(condition.path) ? 2 : 1;
 }
 
 /**
@@ -303,7 +306,7 @@ export function requiredEventValue(
   if (condition === undefined) return undefined;
   const conjuncts = 'all' in condition ? condition.all : [condition];
   for (const part of conjuncts) {
-    if (!('op' in part) || !('path' in part) || part.path.startsWith('traits')) continue;
+    if (!('op' in part) || !('path' in part) || readsTraits(part.path)) continue;
     if (part.op === 'eq') return { path: part.path, values: [part.value] };
     if (part.op === 'in') return { path: part.path, values: part.value };
   }

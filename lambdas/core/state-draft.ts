@@ -119,8 +119,8 @@ export class StateDraft {
 
 /**
  * A copy of a map keyed by ids (counters, instances, journey progress). A spread clones the
- * map's layout in native code; a loop of keyed stores made the object grow one property at a
- * time, about seven times slower on counters maps of customers' many shapes.
+ * map's layout in native code; a loop of keyed stores grew the object one property at a time
+ * (the engine's instructions per record fell by about 3 % with the spread).
  */
 function copyOf<V>(map: Readonly<Record<string, V>> | undefined): Record<string, V> {
   return { ...map };

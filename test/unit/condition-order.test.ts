@@ -12,14 +12,8 @@ import { durationSeconds } from '../../schemas/duration.js';
 
 const read = (context: EvaluationContext, path: string): unknown => {
   const [root = '', ...rest] = path.split('.');
-  let current: unknown =
-    root === 'traits'
-      ? context.traits
-      : root === 'properties' || root === 'context'
-        ? context.event?.[root]
-        : context.event?.[root];
-  const segments = root === 'traits' || root === 'properties' || root === 'context' ? rest : [];
-  for (const segment of segments) {
+  let current: unknown = root === 'traits' ? context.traits : context.event?.[root];
+  for (const segment of rest) {
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment)) return undefined;
     current = (current as Record<string, unknown>)[segment];
   }
